@@ -1,0 +1,30 @@
+"""Signal facts and the label set, defined once.
+
+Every other module imports these; no literal sample rate, window length,
+key-frame stride or face size appears anywhere else.
+"""
+
+# --- audio ---------------------------------------------------------------
+SAMPLE_RATE = 16_000  # Hz: every waveform is resampled to this (paper, 3.1)
+WINDOW_SECONDS = 2  # s: one audio-network input (paper, 3.1)
+WINDOW_SAMPLES = WINDOW_SECONDS * SAMPLE_RATE  # 32000 samples in a 2-second window
+MIN_WINDOW_FRACTION = 0.5  # a trailing remainder shorter than half a window is dropped
+MIN_CLIP_SECONDS = WINDOW_SECONDS * MIN_WINDOW_FRACTION  # 1 s: shorter clips are refused
+MAX_CLIP_SECONDS = 15 * 60  # s: longer clips are refused (a 10-minute clip is accepted)
+KERNEL_SECONDS = 0.005  # s: 5 ms first-layer kernels (paper, 3.1)
+KERNEL_SAMPLES = round(KERNEL_SECONDS * SAMPLE_RATE)  # 80 samples
+
+# --- video ---------------------------------------------------------------
+KEYFRAME_STRIDE = 10  # one key frame every 10 frames, random offset (paper, 5.1)
+DETECT_MAX_SIDE = 640  # px: frames are scaled down to this before face detection
+FACE_SIZE = 96  # px: square grayscale face crop (paper, 5.1)
+FACE_MARGIN = 0.15  # crop side = detector box side * (1 + 2 * margin)
+FACE_MIN_CONFIDENCE = 0.9  # MTCNN detections below this are ignored
+
+# --- labels --------------------------------------------------------------
+EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+NUM_CLASSES = len(EMOTIONS)  # 7
+NEUTRAL = EMOTIONS.index("neutral")
+
+# --- reproducibility -----------------------------------------------------
+SEED = 1234  # default seed for key-frame offsets, splits and training
