@@ -18,7 +18,7 @@ KERNEL_SAMPLES = round(KERNEL_SECONDS * SAMPLE_RATE)  # 80 samples
 KEYFRAME_STRIDE = 10  # one key frame every 10 frames, random offset (paper, 5.1)
 DETECT_MAX_SIDE = 640  # px: frames are scaled down to this before face detection
 FACE_SIZE = 96  # px: square grayscale face crop (paper, 5.1)
-FACE_MARGIN = 0.15  # crop side = detector box side * (1 + 2 * margin)
+FACE_MARGIN = 0.0  # extra border on each side of the square crop, as a fraction of the box side (0: FER2013 framing)
 FACE_MIN_CONFIDENCE = 0.9  # MTCNN detections below this are ignored
 
 # --- labels --------------------------------------------------------------

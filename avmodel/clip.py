@@ -1,0 +1,162 @@
+"""One call from a file to model inputs: ``load_clip(path) -> ClipInputs``.
+
+    clip -> decode (waveform, key frames) -> audio windows + face crops
+
+Videos give both; audio files (wav, flac, mp3) give windows only; still
+images give one face (used whole when the image is already a tight face crop
+such as FER2013's 48x48, where the detector finds no box). What was found is
+recorded, never guessed: ``has_audio``, ``found`` per key frame, ``face_source``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from avmodel import audio, decode, faces
+from avmodel.constants import (
+    FACE_SIZE,
+    MAX_CLIP_SECONDS,
+    MIN_CLIP_SECONDS,
+    SAMPLE_RATE,
+    SEED,
+    WINDOW_SAMPLES,
+)
+from avmodel.errors import ClipTooLongError, ClipTooShortError, NoAudioTrackError, NoFaceError
+
+FACE_FROM_DETECTOR = "detector"
+FACE_FROM_WHOLE_IMAGE = "whole image (already a face crop)"
+
+
+@dataclass
+class ClipInputs:
+    """The model inputs of one clip, with what was found.
+
+    windows:        (n_windows, WINDOW_SAMPLES) float32, z-normalised per window
+    window_starts:  (n_windows,) float32 seconds
+    faces:          (n_key_frames, FACE_SIZE, FACE_SIZE) uint8 grayscale, zeros where no face
+    found:          (n_key_frames,) bool, a face was found in that key frame
+    key_frame_times:(n_key_frames,) float32 seconds
+    """
+
+    path: str
+    duration: float
+    has_audio_track: bool
+    has_video_track: bool
+    windows: np.ndarray = field(default_factory=lambda: np.zeros((0, WINDOW_SAMPLES), np.float32))
+    window_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    faces: np.ndarray = field(default_factory=lambda: np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8))
+    found: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    key_frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    face_source: str = ""
+
+    @property
+    def has_audio(self):
+        return len(self.windows) > 0
+
+    @property
+    def has_face(self):
+        return bool(self.found.any())
+
+    @property
+    def face_crops(self):
+        """Only the key frames with a face: (n_found, FACE_SIZE, FACE_SIZE) uint8."""
+        return self.faces[self.found]
+
+    @property
+    def face_times(self):
+        return self.key_frame_times[self.found]
+
+    def summary(self):
+        """What was found, as plain JSON-ready values."""
+        return {
+            "path": self.path,
+            "duration_s": round(self.duration, 3),
+            "audio_track": self.has_audio_track,
+            "video_track": self.has_video_track,
+            "audio_windows": len(self.windows),
+            "key_frames": len(self.found),
+            "key_frames_with_face": int(self.found.sum()),
+            "face_source": self.face_source,
+        }
+
+
+def load_clip(path, *, detector=None, seed=SEED, need_audio=False, need_face=False,
+              max_seconds=MAX_CLIP_SECONDS):  # fmt: skip
+    """Decode a file into model inputs.
+
+    detector:   a faces.FaceDetector to reuse across clips (one is made if None)
+    seed:       seeds the key-frame offset
+    need_audio: raise NoAudioTrackError instead of returning a clip without audio
+    need_face:  raise NoFaceError instead of returning a clip without any face
+    Raises the ClipError subclasses of ``avmodel.errors`` for bad input.
+    """
+    info = decode.probe(path)
+    if info.is_image:
+        return _load_image(info, detector or faces.FaceDetector(), need_face)
+    _check_duration(info, max_seconds)
+    clip = ClipInputs(str(path), info.duration, info.has_audio, info.has_video)
+    if info.has_audio:
+        _add_audio(clip, info)
+    if info.has_video:
+        _add_faces(clip, info, detector or faces.FaceDetector(), seed)
+    return _require(clip, need_audio, need_face)
+
+
+def _check_duration(info, max_seconds):
+    if info.duration and info.duration < MIN_CLIP_SECONDS:
+        raise ClipTooShortError(info.path, f"{info.duration:.2f} s; at least {MIN_CLIP_SECONDS:g} s needed")
+    if info.duration > max_seconds:
+        raise ClipTooLongError(info.path, f"{info.duration:.1f} s; at most {max_seconds:g} s accepted")
+
+
+def _add_audio(clip, info):
+    """Windows from the streamed waveform; the decoded length also checks the container's duration."""
+    decoded = [0]  # samples, counted as they stream past
+    chunks = _counted(decode.iter_audio(clip.path, WINDOW_SAMPLES, info), decoded)
+    clip.windows, clip.window_starts = audio.windows_from_chunks(chunks)
+    seconds = decoded[0] / SAMPLE_RATE
+    clip.duration = max(clip.duration, seconds)
+    if not info.has_video and seconds < MIN_CLIP_SECONDS:
+        raise ClipTooShortError(clip.path, f"{seconds:.2f} s of audio; at least {MIN_CLIP_SECONDS:g} s needed")
+
+
+def _counted(chunks, counter):
+    for chunk in chunks:
+        counter[0] += len(chunk)
+        yield chunk
+
+
+def _add_faces(clip, info, detector, seed):
+    frames = decode.iter_key_frames(clip.path, info, seed=seed)
+    times = []
+    clip.faces, clip.found = faces.detect_and_crop(_record_times(frames, times), detector)
+    clip.key_frame_times = np.asarray(times, np.float32)
+    clip.face_source = FACE_FROM_DETECTOR if clip.has_face else ""
+
+
+def _record_times(key_frames, times):
+    for key_frame in key_frames:
+        times.append(key_frame.time)
+        yield key_frame.image
+
+
+def _load_image(info, detector, need_face):
+    """A still image: the detected face, or the whole image when it is already a face crop."""
+    image = next(decode.iter_key_frames(info.path, info)).image
+    clip = ClipInputs(info.path, 0.0, False, True, key_frame_times=np.zeros(1, np.float32))
+    clip.faces, clip.found = faces.detect_and_crop([image], detector)
+    clip.face_source = FACE_FROM_DETECTOR if clip.has_face else ""
+    if not clip.has_face and faces.is_tight_crop(image):
+        clip.faces = faces.whole_image_face(image)[None]
+        clip.found = np.ones(1, bool)
+        clip.face_source = FACE_FROM_WHOLE_IMAGE
+    return _require(clip, False, need_face)
+
+
+def _require(clip, need_audio, need_face):
+    if need_audio and not clip.has_audio:
+        raise NoAudioTrackError(clip.path, "the clip has no audio" if clip.has_audio_track else "")
+    if need_face and not clip.has_face:
+        frames = len(clip.found)
+        raise NoFaceError(clip.path, f"in none of {frames} key frame{'s' * (frames != 1)}")
+    return clip

@@ -1,0 +1,276 @@
+"""Decode: media file -> (mono 16 kHz waveform, key frames), through ffmpeg pipes.
+
+Everything is streamed: audio arrives in fixed-size chunks and only the key
+frames (one every ``KEYFRAME_STRIDE`` frames, selected inside ffmpeg) cross the
+pipe, so a 10-minute clip is never held in memory whole.
+
+Audio is read through ffmpeg (``-ac 1 -ar 16000 -f f32le``), not through
+moviepy, whose ``to_soundarray(fps=16000)`` resampler returns garbage, and not
+through librosa, which cannot open .mp4.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from avmodel.constants import DETECT_MAX_SIDE, KEYFRAME_STRIDE, SAMPLE_RATE, SEED
+from avmodel.errors import (
+    EmptyFileError,
+    NoAudioTrackError,
+    NotAMediaFileError,
+    NoVideoTrackError,
+    UnreadableFileError,
+)
+
+FALLBACK_FPS = 25.0  # frame rate assumed when a container reports none or a bogus one
+MAX_PLAUSIBLE_FPS = 120.0  # above this the reported rate is a timebase, not a frame rate
+IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "gif", "tiff_pipe")
+BYTES_PER_SAMPLE = 4  # float32 little-endian from ffmpeg's f32le
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_INPUT_FORMAT = re.compile(r"Input #0, ([\w,]+), from")
+_VIDEO_STREAM = re.compile(r"Stream #0:\d+.*?: Video: (.*)")
+_AUDIO_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: (.*)")
+_SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_FPS = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ffmpeg reports about a file, before decoding it.
+
+    duration: seconds (0.0 for a still image or when the container does not say)
+    fps:      frames per second of the video stream (FALLBACK_FPS when unknown)
+    width, height: display size of the video stream in pixels (rotation applied)
+    """
+
+    path: str
+    duration: float
+    has_audio: bool
+    has_video: bool
+    is_image: bool
+    fps: float
+    width: int
+    height: int
+
+    @property
+    def frame_count(self):
+        """Estimated number of video frames."""
+        return max(1, round(self.duration * self.fps)) if self.has_video else 0
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe():
+    """The system ffmpeg if there is one, else the binary bundled by imageio-ffmpeg."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def probe(path):
+    """Read a file's streams and duration without decoding it.
+
+    Raises UnreadableFileError (missing or unreadable), EmptyFileError (0 bytes)
+    or NotAMediaFileError (ffmpeg finds no audio or video stream in it).
+    """
+    path = str(path)
+    _check_readable(path)
+    result = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    return _parse_probe(path, result.stderr)
+
+
+def _check_readable(path):
+    if not os.path.isfile(path):
+        raise UnreadableFileError(path, "no such file")
+    if not os.access(path, os.R_OK):
+        raise UnreadableFileError(path, "permission denied")
+    if os.path.getsize(path) == 0:
+        raise EmptyFileError(path)
+
+
+def _parse_probe(path, text):
+    video = _VIDEO_STREAM.search(text)
+    audio = _AUDIO_STREAM.search(text)
+    if not video and not audio:
+        last_line = text.strip().splitlines()[-1] if text.strip() else "ffmpeg said nothing"
+        raise NotAMediaFileError(path, last_line)
+    input_format = _INPUT_FORMAT.search(text)
+    is_image = bool(input_format) and input_format.group(1).split(",")[0] in IMAGE_FORMATS
+    width, height = _video_size(video.group(1), text) if video else (0, 0)
+    return MediaInfo(
+        path=path,
+        duration=0.0 if is_image else _duration(text),
+        has_audio=bool(audio),
+        has_video=bool(video),
+        is_image=is_image,
+        fps=_fps(video.group(1)) if video else FALLBACK_FPS,
+        width=width,
+        height=height,
+    )
+
+
+def _duration(text):
+    match = _DURATION.search(text)
+    if not match:
+        return 0.0
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _video_size(stream_line, text):
+    match = _SIZE.search(stream_line)
+    width, height = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    rotation = _ROTATION.search(text)
+    if rotation and round(abs(float(rotation.group(1)))) % 180 == 90:
+        width, height = height, width
+    return width, height
+
+
+def _fps(stream_line):
+    for value, kilo in _FPS.findall(stream_line):
+        fps = float(value) * (1000 if kilo else 1)
+        if 0 < fps <= MAX_PLAUSIBLE_FPS:
+            return fps
+    return FALLBACK_FPS
+
+
+# --- audio -----------------------------------------------------------------
+
+
+def iter_audio(path, chunk_samples, info=None):
+    """Yield the mono 16 kHz waveform in chunks.
+
+    Yields float32 arrays of shape (chunk_samples,); the last one may be
+    shorter. Raises NoAudioTrackError when the file has no audio stream.
+    """
+    info = info or probe(path)
+    if not info.has_audio:
+        raise NoAudioTrackError(path)
+    command = [
+        ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path),
+        "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
+    ]  # fmt: skip
+    for raw in _stream(command, chunk_samples * BYTES_PER_SAMPLE, path):
+        yield np.frombuffer(raw, dtype="<f4").astype(np.float32)
+
+
+def read_audio(path, info=None):
+    """The whole mono 16 kHz waveform, shape (samples,), float32 in [-1, 1]."""
+    chunks = list(iter_audio(path, SAMPLE_RATE * 10, info))
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+
+# --- video -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """One key frame: its index in the video, its time, and its pixels.
+
+    image: (height, width, 3) uint8 RGB, scaled so its longer side is at most
+    DETECT_MAX_SIDE pixels.
+    """
+
+    index: int
+    time: float
+    image: np.ndarray
+
+
+def key_frame_offset(seed=SEED, stride=KEYFRAME_STRIDE):
+    """The seeded random offset of the first key frame, in [0, stride)."""
+    return int(np.random.default_rng(seed).integers(stride))
+
+
+def iter_key_frames(path, info=None, stride=KEYFRAME_STRIDE, seed=SEED):
+    """Yield one KeyFrame every ``stride`` frames, from a seeded random offset.
+
+    The selection happens inside ffmpeg (``select`` filter), so only key
+    frames cross the pipe. Variable or unknown frame rates are first
+    resampled to FALLBACK_FPS so the stride means the same everywhere.
+    Raises NoVideoTrackError when the file has no video stream.
+    """
+    info = info or probe(path)
+    if not info.has_video:
+        raise NoVideoTrackError(path)
+    offset = 0 if info.is_image else min(key_frame_offset(seed, stride), info.frame_count - 1)
+    width, height = _detection_size(info.width, info.height)
+    filters = f"select='not(mod(n+{stride - offset}\\,{stride}))',scale={width}:{height}"
+    command = [
+        ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0",
+        "-vf", filters, "-fps_mode", "passthrough",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+    ]  # fmt: skip
+    frame_bytes = width * height * 3
+    for k, raw in enumerate(_stream(command, frame_bytes, path)):
+        if len(raw) < frame_bytes:
+            break
+        index = offset + k * stride
+        image = np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+        yield KeyFrame(index=index, time=index / info.fps, image=image)
+
+
+def _detection_size(width, height):
+    """Frame size for detection: longer side at most DETECT_MAX_SIDE, even numbers."""
+    scale = min(1.0, DETECT_MAX_SIDE / max(width, height, 1))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+# --- ffmpeg plumbing ---------------------------------------------------------
+
+
+def _stream(command, chunk_bytes, path):
+    """Run ffmpeg and yield its stdout in chunks of ``chunk_bytes`` (the last may be short).
+
+    ffmpeg's messages go to a temporary file (not a pipe, which could fill up
+    and stall it); a non-zero exit with nothing decoded raises UnreadableFileError.
+    """
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log)
+        produced = False
+        try:
+            while chunk := _read_exactly(process.stdout, chunk_bytes):
+                produced = True
+                yield chunk
+        finally:
+            process.stdout.close()
+            process.kill() if process.poll() is None else None
+            returncode = process.wait()
+        if returncode != 0 and not produced:
+            log.seek(0)
+            message = log.read().decode(errors="replace").strip().splitlines()
+            raise UnreadableFileError(path, message[-1] if message else f"ffmpeg exit {returncode}")
+
+
+def _read_exactly(stream, size):
+    """Read ``size`` bytes unless the stream ends first."""
+    parts, remaining = [], size
+    while remaining:
+        part = stream.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
+
+def describe(path):
+    """A one-line human summary of what a file holds, for messages."""
+    info = probe(path)
+    kinds = [name for name, present in (("video", info.has_video), ("audio", info.has_audio)) if present]
+    return f"{Path(path).name}: {' + '.join(kinds)}, {info.duration:.2f} s"

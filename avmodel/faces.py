@@ -1,0 +1,141 @@
+"""Faces: key frames -> MTCNN boxes -> square grayscale FACE_SIZE crops.
+
+Per frame the detector's faces below FACE_MIN_CONFIDENCE are dropped and the
+largest remaining one is kept (in a talking-head clip, the speaker). Its box
+becomes a square on its longer side plus FACE_MARGIN on every side (0 by
+default: that matches the framing of FER2013's faces), is cut out (edge pixels
+repeat where the square leaves the frame), converted to grayscale and resized
+to FACE_SIZE x FACE_SIZE.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from avmodel.constants import FACE_MARGIN, FACE_MIN_CONFIDENCE, FACE_SIZE
+
+DETECT_BATCH = 16  # key frames per MTCNN call
+MIN_FACE_PIXELS = 20  # MTCNN's smallest detectable face side, px
+TIGHT_CROP_MAX_SIDE = 2 * FACE_SIZE  # images up to this size may already be a face crop
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face box in pixels: top-left corner, width, height, detector confidence."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    confidence: float
+
+    @property
+    def area(self):
+        return self.width * self.height
+
+
+class FaceDetector:
+    """MTCNN on batches of same-sized RGB frames; TensorFlow is imported on first use."""
+
+    def __init__(self, min_confidence=FACE_MIN_CONFIDENCE, min_face_size=MIN_FACE_PIXELS):
+        self.min_confidence = min_confidence
+        self.min_face_size = min_face_size
+        self._mtcnn = None
+
+    def _model(self):
+        if self._mtcnn is None:
+            try:
+                from mtcnn import MTCNN
+            except ImportError as error:  # pragma: no cover - depends on the install
+                raise ImportError("face detection needs `pip install mtcnn tensorflow`") from error
+            self._mtcnn = MTCNN(device="CPU:0")
+        return self._mtcnn
+
+    def detect(self, frames):
+        """Best face box of each frame, or None where there is no face.
+
+        frames: list of (height, width, 3) uint8 RGB arrays, all the same size.
+        """
+        if not frames:
+            return []
+        found = self._model().detect_faces(list(frames), min_face_size=self.min_face_size)
+        return [self.best_box(faces) for faces in found]
+
+    def best_box(self, faces):
+        """The largest face at or above the confidence threshold, else None."""
+        boxes = [
+            Box(*face["box"], confidence=float(face["confidence"]))
+            for face in faces
+            if face["confidence"] >= self.min_confidence
+        ]
+        return max(boxes, key=lambda box: box.area, default=None)
+
+
+def to_gray(image):
+    """(height, width, 3) RGB or (height, width) gray uint8 -> (height, width) uint8 (ITU-R 601 luma)."""
+    if image.ndim == 2:
+        return image
+    return np.asarray(Image.fromarray(image[..., :3]).convert("L"))
+
+
+def square_around(box, margin=FACE_MARGIN):
+    """Square (left, top, side) in pixels centred on the box, with a margin on every side."""
+    side = max(box.width, box.height) * (1 + 2 * margin)
+    centre_x, centre_y = box.x + box.width / 2, box.y + box.height / 2
+    return round(centre_x - side / 2), round(centre_y - side / 2), max(1, round(side))
+
+
+def crop_face(image, box, size=FACE_SIZE, margin=FACE_MARGIN):
+    """Cut the face out of a frame.
+
+    image: (height, width, 3) uint8 RGB -> (size, size) uint8 grayscale
+    """
+    gray = to_gray(image)
+    left, top, side = square_around(box, margin)
+    pad = max(0, -left, -top, left + side - gray.shape[1], top + side - gray.shape[0])
+    if pad:
+        gray = np.pad(gray, pad, mode="edge")
+    patch = gray[top + pad : top + pad + side, left + pad : left + pad + side]
+    return resize_square(patch, size)
+
+
+def resize_square(gray, size=FACE_SIZE):
+    """(h, w) uint8 -> (size, size) uint8, area-averaging when shrinking."""
+    return np.asarray(Image.fromarray(gray).resize((size, size), Image.BILINEAR, reducing_gap=2.0))
+
+
+def detect_and_crop(frames, detector, batch_size=DETECT_BATCH):
+    """Key frames -> crops and a found-mask, detecting in batches.
+
+    frames: iterable of (height, width, 3) uint8 RGB arrays, all the same size
+    Returns crops (n, FACE_SIZE, FACE_SIZE) uint8 (zeros where no face) and
+    found (n,) bool.
+    """
+    crops, found, batch = [], [], []
+    for frame in frames:
+        batch.append(frame)
+        if len(batch) == batch_size:
+            _crop_batch(batch, detector, crops, found)
+            batch = []
+    _crop_batch(batch, detector, crops, found)
+    if not crops:
+        return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8), np.zeros(0, bool)
+    return np.stack(crops), np.asarray(found, bool)
+
+
+def _crop_batch(batch, detector, crops, found):
+    for frame, box in zip(batch, detector.detect(batch)):
+        found.append(box is not None)
+        crops.append(crop_face(frame, box) if box else np.zeros((FACE_SIZE, FACE_SIZE), np.uint8))
+
+
+def is_tight_crop(image):
+    """True for a small, roughly square image that can only be a face crop (e.g. FER2013's 48x48)."""
+    height, width = image.shape[:2]
+    return max(height, width) <= TIGHT_CROP_MAX_SIDE and 0.8 <= width / height <= 1.25
+
+
+def whole_image_face(image, size=FACE_SIZE):
+    """An image used whole as the face: (h, w[, 3]) uint8 -> (size, size) uint8 grayscale."""
+    return resize_square(to_gray(image), size)
