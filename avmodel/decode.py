@@ -274,3 +274,17 @@ def describe(path):
     info = probe(path)
     kinds = [name for name, present in (("video", info.has_video), ("audio", info.has_audio)) if present]
     return f"{Path(path).name}: {' + '.join(kinds)}, {info.duration:.2f} s"
+
+
+def link_ffmpeg(bin_dir):
+    """Make ``ffmpeg`` callable from ``bin_dir`` when the system has none (Gradio calls it by name).
+
+    Links imageio-ffmpeg's bundled binary as ``bin_dir/ffmpeg``; returns the ffmpeg in use.
+    """
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    link = Path(bin_dir) / "ffmpeg"
+    if not link.exists():
+        link.symlink_to(ffmpeg_exe())
+    return str(link)

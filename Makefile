@@ -1,0 +1,31 @@
+# Two commands for a fresh machine (Python 3.11 and make; ffmpeg is optional):
+#   make demo   set up .venv and run the browser demo on the bundled weights
+#   make test   set up .venv and run the test suite
+VENV ?= .venv
+PYTHON ?= python3.11
+PY := $(VENV)/bin/python
+PORT ?= 7860
+
+.PHONY: setup demo test test-all benchmark clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -c "from avmodel.decode import link_ffmpeg; link_ffmpeg('$(VENV)/bin')"
+	touch $@
+
+demo: setup
+	GRADIO_ANALYTICS_ENABLED=False PATH=$(abspath $(VENV))/bin:$$PATH $(PY) demo/app.py --port $(PORT)
+
+test: setup
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q
+
+test-all: setup
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q -m "slow or not slow"
+
+clean:
+	rm -rf $(VENV) .pytest_cache

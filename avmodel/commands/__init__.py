@@ -1,0 +1,1 @@
+"""One module per ``avmodel`` subcommand (see avmodel.cli)."""
