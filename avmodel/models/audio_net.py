@@ -1,0 +1,288 @@
+"""Audio network: waveform -> conv blocks -> LSTM -> features -> classifier.
+
+    (batch, samples) -> [front end] -> 3 x (conv, batch norm, ReLU, max-pool)
+      -> (batch, steps, channels) -> LSTM -> (batch, 256) "audio_features"
+      -> dropout -> (batch, classes) logits -> softmax
+
+Two front ends, picked by name (``AudioNet.from_preset``):
+
+``"paper"`` (front end ``"waveform"``, the paper's section 3.1)
+    The z-normalised 2 s waveform is convolved directly: 1-D kernels of 5 ms
+    (``KERNEL_SAMPLES``), 32 filters, in all three blocks. The first conv has
+    stride 4 and every block pools by 4, so the LSTM sees
+    ``WINDOW_SAMPLES / (4 * 4 * 4 * 4)`` = 125 steps of 16 ms.
+
+``"logmel"`` (front end ``"logmel"``, our alternative)
+    A 64-bin log-mel spectrogram (25 ms frames, 10 ms hop: 201 frames for a
+    2 s window), normalised per mel bin, then three 3x3 Conv2D blocks
+    (32/64/128 filters, 2x2 pools) -> (batch, 25, 8, 128) -> the 8 mel rows x
+    128 channels flattened per step -> LSTM over 25 steps of 80 ms.
+
+Both end in the same LSTM feature layer, so the fusion network takes either.
+"""
+
+import keras
+from keras import ops
+
+from avmodel.constants import EMOTIONS, KERNEL_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
+
+# Log-mel framing (front end "logmel" only).
+MEL_FRAME_SAMPLES = round(0.025 * SAMPLE_RATE)  # 400 samples = 25 ms analysis window
+MEL_HOP_SAMPLES = round(0.010 * SAMPLE_RATE)  # 160 samples = 10 ms hop (100 frames/s)
+MEL_FFT_LENGTH = 512  # next power of two >= MEL_FRAME_SAMPLES
+MEL_LOG_FLOOR = 1e-6  # mel power floor before log (z-normalised input, so ~-60 dB)
+
+FRONTENDS = ("waveform", "logmel")
+
+# Constructor arguments that describe the feature extractor (everything but
+# the classifier); the fusion network rebuilds the encoder from these.
+ENCODER_ARGS = (
+    "window_samples",
+    "frontend",
+    "filters",
+    "kernel_size",
+    "conv_strides",
+    "pool_sizes",
+    "num_mel_bins",
+    "block_dropout",
+    "lstm_units",
+)
+
+PRESETS = {
+    # The paper (3.1): raw waveform, 5 ms kernels, 32 filters, 3 blocks, LSTM.
+    "paper": dict(
+        frontend="waveform",
+        filters=(32, 32, 32),
+        kernel_size=KERNEL_SAMPLES,
+        conv_strides=(4, 1, 1),
+        pool_sizes=(4, 4, 4),
+        block_dropout=0.0,
+        lstm_units=256,
+        dropout=0.25,
+    ),
+    # Log-mel CRNN: the usual stronger choice for small speech-emotion corpora.
+    "logmel": dict(
+        frontend="logmel",
+        filters=(32, 64, 128),
+        kernel_size=3,
+        conv_strides=(1, 1, 1),
+        pool_sizes=(2, 2, 2),
+        num_mel_bins=64,
+        block_dropout=0.2,
+        lstm_units=256,
+        dropout=0.25,
+    ),
+}
+
+
+@keras.saving.register_keras_serializable(package="avmodel")
+class LogCompression(keras.layers.Layer):
+    """``log(max(x, floor))``, elementwise; per example (no batch statistics)."""
+
+    def __init__(self, floor=MEL_LOG_FLOOR, **kwargs):
+        super().__init__(**kwargs)
+        self.floor = floor
+
+    def call(self, inputs):
+        return ops.log(ops.maximum(inputs, self.floor))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "floor": self.floor}
+
+
+def apply_audio_block(x, filters, kernel_size, strides, pool_size, dropout, name, rank=1):
+    """Conv -> batch norm -> ReLU -> max-pool (-> dropout): the paper's Figure 1.
+
+    ``rank`` 1: x (batch, samples, channels) -> (batch, samples / (strides * pool), filters).
+    ``rank`` 2: x (batch, frames, mels, channels) -> each spatial axis / (strides * pool).
+    """
+    conv = keras.layers.Conv1D if rank == 1 else keras.layers.Conv2D
+    pool = keras.layers.MaxPooling1D if rank == 1 else keras.layers.MaxPooling2D
+    x = conv(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = keras.layers.ReLU(name=f"{name}_relu")(x)
+    x = pool(pool_size, name=f"{name}_pool")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x
+
+
+def apply_logmel_frontend(waveform, num_mel_bins):
+    """(batch, samples) -> (batch, frames, num_mel_bins, 1) normalised log-mel power."""
+    x = keras.layers.MelSpectrogram(
+        fft_length=MEL_FFT_LENGTH,
+        sequence_stride=MEL_HOP_SAMPLES,
+        sequence_length=MEL_FRAME_SAMPLES,
+        sampling_rate=SAMPLE_RATE,
+        num_mel_bins=num_mel_bins,
+        power_to_db=False,  # its dB step clips against the batch maximum; we log per example
+        name="audio_frontend_mel",
+    )(waveform)  # (batch, mels, frames)
+    x = LogCompression(name="audio_frontend_log")(x)
+    x = keras.layers.Permute((2, 1), name="audio_frontend_transpose")(x)  # (batch, frames, mels)
+    x = keras.layers.BatchNormalization(name="audio_frontend_norm")(x)  # per mel bin
+    return keras.layers.Reshape((-1, num_mel_bins, 1), name="audio_frontend_reshape")(x)
+
+
+def audio_encoder(
+    window_samples=WINDOW_SAMPLES,
+    frontend="waveform",
+    filters=(32, 32, 32),
+    kernel_size=KERNEL_SAMPLES,
+    conv_strides=(4, 1, 1),
+    pool_sizes=(4, 4, 4),
+    num_mel_bins=64,
+    block_dropout=0.0,
+    lstm_units=256,
+):
+    """Build the feature extractor; returns ``(waveform_input, features)``.
+
+    waveform_input: (batch, window_samples), named "audio".
+    features: (batch, lstm_units), the output of layer "audio_features".
+    """
+    if frontend not in FRONTENDS:
+        raise ValueError(f"frontend must be one of {FRONTENDS}, got {frontend!r}")
+    if not len(filters) == len(conv_strides) == len(pool_sizes):
+        raise ValueError(
+            "filters, conv_strides and pool_sizes need one entry per block, got "
+            f"{filters}, {conv_strides}, {pool_sizes}"
+        )
+    waveform = keras.Input((window_samples,), name="audio")  # (batch, samples)
+    if frontend == "waveform":
+        x = keras.layers.Reshape((window_samples, 1), name="audio_frontend_reshape")(waveform)
+        rank = 1
+    else:
+        x = apply_logmel_frontend(waveform, num_mel_bins)
+        rank = 2
+    blocks = zip(filters, conv_strides, pool_sizes)
+    for i, (block_filters, strides, pool_size) in enumerate(blocks, start=1):
+        x = apply_audio_block(
+            x, block_filters, kernel_size, strides, pool_size, block_dropout, name=f"audio_block{i}", rank=rank
+        )
+    if rank == 2:  # (batch, frames, mels, channels) -> (batch, frames, mels * channels)
+        _, frames, mels, channels = x.shape
+        x = keras.layers.Reshape((frames, mels * channels), name="audio_to_sequence")(x)
+    x = keras.layers.LSTM(lstm_units, name="audio_lstm")(x)  # (batch, steps, ch) -> (batch, units)
+    features = keras.layers.Identity(name="audio_features")(x)
+    return waveform, features
+
+
+@keras.saving.register_keras_serializable(package="avmodel")
+class AudioNet(keras.Model):
+    """CNN-LSTM speech-emotion classifier over one 2 s window.
+
+    Call: (batch, window_samples) float z-normalised waveform
+        -> (batch, len(labels)) probabilities, in the order of ``labels``.
+    ``features(x)`` / ``feature_extractor``: -> (batch, lstm_units).
+
+    Args:
+        labels: class names, in output order (kept in the saved config).
+        window_samples: input length; ``WINDOW_SAMPLES`` (2 s at 16 kHz).
+        frontend: "waveform" (1-D convs on samples) or "logmel".
+        filters: conv filters, one entry per block.
+        kernel_size: conv kernel; samples for "waveform", (k x k) for "logmel".
+        conv_strides: conv stride per block.
+        pool_sizes: max-pool size per block (k x k for "logmel").
+        num_mel_bins: mel bands ("logmel" only).
+        block_dropout: dropout after each block (0 = none).
+        lstm_units: LSTM width = feature size.
+        dropout: dropout between features and the classifier.
+    Defaults are the "paper" preset.
+    """
+
+    PRESETS = PRESETS
+
+    def __init__(
+        self,
+        labels=EMOTIONS,
+        window_samples=WINDOW_SAMPLES,
+        frontend="waveform",
+        filters=(32, 32, 32),
+        kernel_size=KERNEL_SAMPLES,
+        conv_strides=(4, 1, 1),
+        pool_sizes=(4, 4, 4),
+        num_mel_bins=64,
+        block_dropout=0.0,
+        lstm_units=256,
+        dropout=0.25,
+        **kwargs,
+    ):
+        labels, filters = tuple(labels), tuple(filters)
+        conv_strides, pool_sizes = tuple(conv_strides), tuple(pool_sizes)
+        # === Functional graph ===
+        waveform, features = audio_encoder(
+            window_samples=window_samples,
+            frontend=frontend,
+            filters=filters,
+            kernel_size=kernel_size,
+            conv_strides=conv_strides,
+            pool_sizes=pool_sizes,
+            num_mel_bins=num_mel_bins,
+            block_dropout=block_dropout,
+            lstm_units=lstm_units,
+        )
+        x = keras.layers.Dropout(dropout, name="audio_dropout")(features)
+        logits = keras.layers.Dense(len(labels), name="audio_logits")(x)  # (batch, classes)
+        probabilities = keras.layers.Softmax(dtype="float32", name="audio_probabilities")(logits)
+        kwargs.setdefault("name", "audio_net")
+        super().__init__(inputs=waveform, outputs=probabilities, **kwargs)
+        # === Config ===
+        self.labels = labels
+        self.window_samples = window_samples
+        self.frontend = frontend
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.conv_strides = conv_strides
+        self.pool_sizes = pool_sizes
+        self.num_mel_bins = num_mel_bins
+        self.block_dropout = block_dropout
+        self.lstm_units = lstm_units
+        self.dropout = dropout
+
+    @classmethod
+    def from_preset(cls, preset="paper", **overrides):
+        """A new (untrained) network from a named configuration in ``PRESETS``."""
+        if preset not in PRESETS:
+            raise ValueError(f"unknown AudioNet preset {preset!r}; choose from {sorted(PRESETS)}")
+        return cls(**{**PRESETS[preset], **overrides})
+
+    @property
+    def num_classes(self):
+        return len(self.labels)
+
+    @property
+    def num_blocks(self):
+        return len(self.filters)
+
+    @property
+    def feature_extractor(self):
+        """Sub-model sharing this model's layers: (batch, window_samples) -> (batch, lstm_units)."""
+        return keras.Model(self.input, self.get_layer("audio_features").output, name="audio_feature_extractor")
+
+    def features(self, waveform):
+        """(batch, window_samples) -> (batch, lstm_units) features, inference mode, numpy."""
+        return ops.convert_to_numpy(self.feature_extractor(waveform, training=False))
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "labels": list(self.labels),
+            "window_samples": self.window_samples,
+            "frontend": self.frontend,
+            "filters": list(self.filters),
+            "kernel_size": self.kernel_size,
+            "conv_strides": list(self.conv_strides),
+            "pool_sizes": list(self.pool_sizes),
+            "num_mel_bins": self.num_mel_bins,
+            "block_dropout": self.block_dropout,
+            "lstm_units": self.lstm_units,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,177 @@
+"""Visual network: face crop -> VGG blocks -> features -> classifier.
+
+    (batch, 96, 96, 1) raw 0..255 grayscale -> rescale to 0..1
+      -> 3 x VGG block (2 x (3x3 conv, batch norm, ReLU), 2x2 max-pool, dropout)
+      -> (batch, 12, 12, 256) -> global average pool -> (batch, 256)
+      -> dense 256, batch norm, ReLU -> (batch, 256) "visual_features"
+      -> dropout -> (batch, classes) logits -> softmax
+
+The paper (3.2) uses "VGG16 with only 3 blocks" of stacked convolutions on the
+raw pixel intensities of a 96x96 face; filters 64/128/256 with batch norm and
+dropout are the usual small-VGG choices for FER2013. The "deep" preset adds a
+fourth block (512 filters): a receptive field that covers the whole 96 px face.
+"""
+
+import keras
+from keras import ops
+
+from avmodel.constants import EMOTIONS, FACE_SIZE
+
+# Constructor arguments that describe the feature extractor (everything but
+# the classifier); the fusion network rebuilds the encoder from these.
+ENCODER_ARGS = ("face_size", "filters", "convs_per_block", "block_dropout", "feature_units")
+
+PRESETS = {
+    # The paper (3.2): VGG16-like, 3 blocks of stacked 3x3 convs.
+    "paper": dict(
+        filters=(64, 128, 256),
+        convs_per_block=2,
+        block_dropout=0.25,
+        feature_units=256,
+        dropout=0.25,
+    ),
+    # Four blocks: 6 px final map, receptive field over the whole face.
+    "deep": dict(
+        filters=(64, 128, 256, 512),
+        convs_per_block=2,
+        block_dropout=0.25,
+        feature_units=256,
+        dropout=0.25,
+    ),
+}
+
+
+def apply_vgg_block(x, num_convs, filters, dropout, name):
+    """num_convs x (3x3 conv, batch norm, ReLU) -> 2x2 max-pool (-> dropout): Figure 2.
+
+    x: (batch, height, width, channels) -> (batch, height / 2, width / 2, filters).
+    """
+    for i in range(1, num_convs + 1):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
+        x = keras.layers.BatchNormalization(name=f"{name}_bn{i}")(x)
+        x = keras.layers.ReLU(name=f"{name}_relu{i}")(x)
+    x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return x
+
+
+def visual_encoder(
+    face_size=FACE_SIZE,
+    filters=(64, 128, 256),
+    convs_per_block=2,
+    block_dropout=0.25,
+    feature_units=256,
+):
+    """Build the feature extractor; returns ``(face_input, features)``.
+
+    face_input: (batch, face_size, face_size, 1) raw 0..255 grayscale, named "face".
+    features: (batch, feature_units), the output of layer "visual_features".
+    """
+    face = keras.Input((face_size, face_size, 1), name="face")  # (batch, height, width, 1)
+    x = keras.layers.Rescaling(1.0 / 255, name="visual_rescale")(face)
+    for i, block_filters in enumerate(filters, start=1):
+        x = apply_vgg_block(x, convs_per_block, block_filters, block_dropout, name=f"visual_block{i}")
+    x = keras.layers.GlobalAveragePooling2D(name="visual_gap")(x)  # (batch, filters[-1])
+    x = keras.layers.Dense(feature_units, use_bias=False, name="visual_fc")(x)
+    x = keras.layers.BatchNormalization(name="visual_fc_bn")(x)
+    x = keras.layers.ReLU(name="visual_fc_relu")(x)
+    features = keras.layers.Identity(name="visual_features")(x)  # (batch, feature_units)
+    return face, features
+
+
+@keras.saving.register_keras_serializable(package="avmodel")
+class VisualNet(keras.Model):
+    """VGG-style facial-expression classifier over one grayscale face crop.
+
+    Call: (batch, face_size, face_size, 1) raw 0..255 pixels (any numeric dtype)
+        -> (batch, len(labels)) probabilities, in the order of ``labels``.
+    ``features(x)`` / ``feature_extractor``: -> (batch, feature_units).
+
+    Args:
+        labels: class names, in output order (kept in the saved config).
+        face_size: input side in pixels; ``FACE_SIZE``.
+        filters: conv filters, one entry per VGG block (each block halves the side).
+        convs_per_block: stacked 3x3 convs per block.
+        block_dropout: dropout after each block's pool (0 = none).
+        feature_units: width of the feature layer.
+        dropout: dropout between features and the classifier.
+    Defaults are the "paper" preset.
+    """
+
+    PRESETS = PRESETS
+
+    def __init__(
+        self,
+        labels=EMOTIONS,
+        face_size=FACE_SIZE,
+        filters=(64, 128, 256),
+        convs_per_block=2,
+        block_dropout=0.25,
+        feature_units=256,
+        dropout=0.25,
+        **kwargs,
+    ):
+        labels, filters = tuple(labels), tuple(filters)
+        # === Functional graph ===
+        face, features = visual_encoder(
+            face_size=face_size,
+            filters=filters,
+            convs_per_block=convs_per_block,
+            block_dropout=block_dropout,
+            feature_units=feature_units,
+        )
+        x = keras.layers.Dropout(dropout, name="visual_dropout")(features)
+        logits = keras.layers.Dense(len(labels), name="visual_logits")(x)  # (batch, classes)
+        probabilities = keras.layers.Softmax(dtype="float32", name="visual_probabilities")(logits)
+        kwargs.setdefault("name", "visual_net")
+        super().__init__(inputs=face, outputs=probabilities, **kwargs)
+        # === Config ===
+        self.labels = labels
+        self.face_size = face_size
+        self.filters = filters
+        self.convs_per_block = convs_per_block
+        self.block_dropout = block_dropout
+        self.feature_units = feature_units
+        self.dropout = dropout
+
+    @classmethod
+    def from_preset(cls, preset="paper", **overrides):
+        """A new (untrained) network from a named configuration in ``PRESETS``."""
+        if preset not in PRESETS:
+            raise ValueError(f"unknown VisualNet preset {preset!r}; choose from {sorted(PRESETS)}")
+        return cls(**{**PRESETS[preset], **overrides})
+
+    @property
+    def num_classes(self):
+        return len(self.labels)
+
+    @property
+    def num_blocks(self):
+        return len(self.filters)
+
+    @property
+    def feature_extractor(self):
+        """Sub-model sharing this model's layers: (batch, side, side, 1) -> (batch, feature_units)."""
+        return keras.Model(self.input, self.get_layer("visual_features").output, name="visual_feature_extractor")
+
+    def features(self, face):
+        """(batch, face_size, face_size, 1) 0..255 -> (batch, feature_units), inference mode, numpy."""
+        return ops.convert_to_numpy(self.feature_extractor(face, training=False))
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "labels": list(self.labels),
+            "face_size": self.face_size,
+            "filters": list(self.filters),
+            "convs_per_block": self.convs_per_block,
+            "block_dropout": self.block_dropout,
+            "feature_units": self.feature_units,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
