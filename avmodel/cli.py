@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("prepare",)  # modules of avmodel.commands, in help order
+SUBCOMMANDS = ("prepare", "predict", "publish")  # modules of avmodel.commands, in help order
 
 
 def build_parser():

@@ -35,3 +35,18 @@ def detector():
     from avmodel.faces import FaceDetector
 
     return FaceDetector()
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory):
+    """A weights folder of tiny untrained networks (tests/weights.py), built once per run."""
+    from tests.weights import make_weights
+
+    return make_weights(tmp_path_factory.mktemp("tiny_weights"))
+
+
+@pytest.fixture(scope="session")
+def predictor(tiny_weights, detector):
+    from avmodel.predict import Predictor
+
+    return Predictor(tiny_weights, detector=detector)

@@ -1,0 +1,173 @@
+"""Weights on the Hugging Face Hub: where a weights spec points, and publishing with a model card.
+
+    spec -> resolve_weights -> local folder (audio.keras, visual.keras, fusion.keras, model_info.json)
+    weights folder -> build_upload_folder (+ README.md from MODEL_CARD.md) -> publish -> ORG/NAME
+
+A spec is None (the weights bundled in ``avmodel/weights/``), a local folder,
+or a Hub id. Hub ids go through ``huggingface_hub.snapshot_download``, which
+reads the local cache (``HF_HUB_CACHE``) when offline or ``HF_HUB_OFFLINE=1``.
+
+``model_info.json`` is the configuration beside the weights. The keys read here:
+
+    labels   the class names in output order (required by ``Predictor``)
+    config   training settings, any JSON (shown in the model card)
+    data     what each network was trained on: {"audio": "...", ...} or text
+    splits   how train/validation/test were made: text or {name: text}
+    metrics  {"what was measured": {"accuracy": 0.61, ..., "command": "the command that measured it"}}
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+from string import Template
+
+BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "weights"  # the release weights shipped with the package
+MODEL_FILES = {"audio": "audio.keras", "visual": "visual.keras", "fusion": "fusion.keras"}
+INFO_FILE = "model_info.json"
+CARD_TEMPLATE = Path(__file__).resolve().parent / "MODEL_CARD.md"
+UPLOAD_FILES = (*MODEL_FILES.values(), INFO_FILE)  # + README.md, generated
+REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")  # "org/name"
+
+CORPUS_LICENCES = (  # (corpus, licence), shown in every model card
+    ("FER2013 (Goodfellow et al. 2013)", "research use"),
+    ("Berlin Database of Emotional Speech, emoDB (Burkhardt et al. 2005)", "free for research"),
+    ("RAVDESS (Livingstone & Russo 2018)", "CC BY-NC-SA 4.0"),
+    ("CREMA-D (Cao et al. 2014)", "ODbL 1.0 (attribution required)"),
+    ("eNTERFACE'05 (Martin et al. 2006)", "per its site (enterface.net), research use"),
+)
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def resolve_weights(spec=None, revision=None):
+    """A weights spec -> a local folder (Path).
+
+    spec:     None (bundled weights), a local folder, or a Hub id "org/name"
+    revision: branch, tag or commit hash of a Hub id
+    Raises FileNotFoundError when the spec is neither an existing folder nor
+    a Hub id that can be downloaded or found in the cache.
+    """
+    if spec is None:
+        return BUNDLED_WEIGHTS
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return local
+    if not REPO_ID.match(str(spec)):
+        raise FileNotFoundError(f"no weights folder {spec} (and it is not a Hub id like org/name)")
+    return Path(_snapshot(str(spec), revision))
+
+
+def _snapshot(repo_id, revision):
+    """Download (or find in the cache) the files a Predictor needs from a Hub model repo."""
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
+    except ImportError as error:  # pragma: no cover - a dependency of the package
+        raise ImportError("weights from the Hub need `pip install huggingface_hub`") from error
+    try:
+        return snapshot_download(repo_id, revision=revision, allow_patterns=[*UPLOAD_FILES, "README.md"])
+    except LocalEntryNotFoundError as error:  # offline, and not in the cache
+        raise FileNotFoundError(
+            f"{repo_id}{'@' + revision if revision else ''} is no local folder, is not in the Hub cache and "
+            "the Hub cannot be reached: connect once, or point --weights at a local folder"
+        ) from error
+    except RepositoryNotFoundError as error:
+        raise FileNotFoundError(
+            f"{repo_id} is no local folder and no model repo on the Hub (or a private one: log in)"
+        ) from error
+
+
+def read_info(weights_dir):
+    """model_info.json of a weights folder as a dict ({} when there is none)."""
+    path = Path(weights_dir) / INFO_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+# --- publishing ----------------------------------------------------------------
+
+
+def build_upload_folder(weights_dir, dest, repo_id="ORG/NAME"):
+    """Write exactly what ``publish`` uploads into ``dest``; returns dest (Path).
+
+    dest gets the three .keras files, model_info.json and README.md (the
+    model card). Raises FileNotFoundError when one of the inputs is missing.
+    """
+    weights_dir, dest = Path(weights_dir), Path(dest)
+    missing = [name for name in UPLOAD_FILES if not (weights_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{weights_dir} lacks {', '.join(missing)}: nothing to publish")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in UPLOAD_FILES:
+        shutil.copy2(weights_dir / name, dest / name)
+    (dest / "README.md").write_text(model_card(read_info(weights_dir), repo_id))
+    return dest
+
+
+def publish(weights_dir, repo_id, revision=None, token=None, private=False):
+    """Upload a weights folder with its model card to the Hub model repo ``repo_id``.
+
+    revision: a branch to upload to (made when missing); None = main
+    token:    a Hub token; None = the logged-in user (``hf auth login``) or HF_TOKEN
+    Returns the URL of the new commit.
+    """
+    import tempfile
+
+    from huggingface_hub import HfApi
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = build_upload_folder(weights_dir, Path(tmp) / "upload", repo_id)  # checks before any upload
+        api = HfApi(token=token)
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        if revision:
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
+        commit = api.upload_folder(repo_id=repo_id, folder_path=folder, revision=revision,
+                                   commit_message="Upload avmodel weights and model card")  # fmt: skip
+    return commit.commit_url
+
+
+# --- the model card -----------------------------------------------------------------
+
+
+def model_card(info, repo_id="ORG/NAME"):
+    """The model card (Markdown with Hub front matter) from ``MODEL_CARD.md`` and model_info.json."""
+    from avmodel.constants import EMOTIONS
+
+    labels = info.get("labels") or list(EMOTIONS)
+    return Template(CARD_TEMPLATE.read_text()).substitute(
+        repo_id=repo_id,
+        labels=", ".join(f"`{label}`" for label in labels),
+        num_labels=len(labels),
+        data=_text_block(info.get("data"), "not recorded in model_info.json"),
+        splits=_text_block(info.get("splits"), "not recorded in model_info.json"),
+        metrics=metrics_table(info.get("metrics") or {}),
+        config=json.dumps(info.get("config") or {}, indent=2),
+        licences="\n".join(f"| {corpus} | {licence} |" for corpus, licence in CORPUS_LICENCES),
+    )
+
+
+def metrics_table(metrics):
+    """{what: {name: value, ..., "command": str}} -> a Markdown table, every number as measured."""
+    if not metrics:
+        return "No measurements are recorded in model_info.json yet, so none are claimed here."
+    rows = ["| measured | values | command |", "|---|---|---|"]
+    for what, values in metrics.items():
+        values = values if isinstance(values, dict) else {"value": values}
+        command = values.get("command", "")
+        shown = ", ".join(f"{name} {_number(value)}" for name, value in values.items() if name != "command")
+        rows.append(f"| {what} | {shown} | {f'`{command}`' if command else 'not recorded'} |")
+    return "\n".join(rows)
+
+
+def _number(value):
+    return f"{value:.4f}" if isinstance(value, float) else json.dumps(value)
+
+
+def _text_block(value, missing):
+    """Text, or {name: text} as a bullet list."""
+    if not value:
+        return missing
+    if isinstance(value, dict):
+        return "\n".join(f"- **{name}**: {text}" for name, text in value.items())
+    return str(value)

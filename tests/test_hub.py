@@ -1,0 +1,97 @@
+"""Hub: the upload folder and model card, and resolving weights from a real (fake-filled) offline cache."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from avmodel.hub import BUNDLED_WEIGHTS, CORPUS_LICENCES, build_upload_folder, model_card, resolve_weights
+from avmodel.predict import load_networks
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"  # a commit hash, as the Hub names snapshots
+
+
+def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
+    weights = Path(shutil.copytree(tiny_weights, tmp_path / "weights"))
+    info = json.loads((weights / "model_info.json").read_text())
+    info["metrics"] = {"visual / FER2013 PublicTest": {"accuracy": 0.6512, "n": 3589,
+                                                      "command": "avmodel evaluate visual --split test"}}  # fmt: skip
+    info["data"] = {"visual": "FER2013 train"}
+    (weights / "model_info.json").write_text(json.dumps(info))
+    folder = build_upload_folder(weights, tmp_path / "upload", repo_id="org/name")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md", "audio.keras", "fusion.keras", "model_info.json", "visual.keras"]  # fmt: skip
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: keras\n")
+    assert "angry`, `disgust`" in card and 'Predictor("org/name")' in card
+    assert "| visual / FER2013 PublicTest | accuracy 0.6512, n 3589 | `avmodel evaluate visual --split test` |" in card
+    assert "label-matched pairs" in card and "- **visual**: FER2013 train" in card
+    for corpus, licence in CORPUS_LICENCES:
+        assert f"| {corpus} | {licence} |" in card
+    assert "CC BY-NC-SA 4.0" in card and "ODbL 1.0" in card and "$" not in card.replace("$$", "")
+
+
+def test_card_claims_nothing_without_metrics():
+    assert "none are claimed" in model_card({"labels": ["a", "b"]})
+
+
+def test_upload_folder_refuses_an_incomplete_folder(tmp_path):
+    (tmp_path / "audio.keras").write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match="visual.keras, fusion.keras, model_info.json"):
+        build_upload_folder(tmp_path, tmp_path / "upload")
+
+
+def test_local_specs(tmp_path):
+    assert resolve_weights(None) == BUNDLED_WEIGHTS
+    assert resolve_weights(str(tmp_path)) == tmp_path
+    with pytest.raises(FileNotFoundError, match="not a Hub id"):
+        resolve_weights(str(tmp_path / "no" / "such" / "folder"))
+
+
+def fake_hub_cache(cache, weights, repo="models--org--name"):
+    """The layout huggingface_hub writes: snapshots/<commit>/files and refs/main -> commit."""
+    snapshot = cache / repo / "snapshots" / COMMIT
+    shutil.copytree(weights, snapshot)
+    (cache / repo / "refs").mkdir()
+    (cache / repo / "refs" / "main").write_text(COMMIT)
+    return snapshot
+
+
+def resolve_offline(tmp_path, *args):
+    """resolve_weights in a fresh interpreter with HF_HUB_OFFLINE=1 and the cache under tmp_path."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "home"),
+           "HF_HUB_CACHE": str(tmp_path / "hub")}  # fmt: skip
+    code = f"from avmodel.hub import resolve_weights; print(resolve_weights(*{args!r}))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def test_hub_id_resolves_offline_from_the_cache(tmp_path, tiny_weights):
+    snapshot = fake_hub_cache(tmp_path / "hub", tiny_weights)
+    latest = resolve_offline(tmp_path, "org/name")
+    pinned = resolve_offline(tmp_path, "org/name", COMMIT)
+    assert latest.returncode == 0, latest.stderr
+    assert Path(latest.stdout.strip()) == snapshot and Path(pinned.stdout.strip()) == snapshot
+    assert set(load_networks(snapshot)) == {"audio", "visual", "fusion"}
+
+
+def test_hub_id_missing_offline_says_so(tmp_path):
+    (tmp_path / "hub").mkdir()
+    result = resolve_offline(tmp_path, "org/absent")
+    assert result.returncode == 1 and "is not in the Hub cache" in result.stderr
+
+
+@pytest.mark.network
+def test_publish_and_download_round_trip(tmp_path, tiny_weights):
+    """Needs HF_TOKEN and AVMODEL_HUB_TEST_REPO (a model repo you may write to)."""
+    repo = os.environ.get("AVMODEL_HUB_TEST_REPO")
+    if not (repo and os.environ.get("HF_TOKEN")):
+        pytest.skip("set HF_TOKEN and AVMODEL_HUB_TEST_REPO to test publishing")
+    from avmodel.hub import publish
+
+    publish(tiny_weights, repo, private=True)
+    folder = resolve_weights(repo)
+    assert (folder / "README.md").is_file() and set(load_networks(folder)) == {"audio", "visual", "fusion"}

@@ -1,0 +1,163 @@
+"""Predictor: files -> probabilities per modality, per window and per clip (tiny untrained networks)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from avmodel.clip import FACE_FROM_WHOLE_IMAGE, ClipInputs
+from avmodel.constants import EMOTIONS, FACE_SIZE, WINDOW_SAMPLES
+from avmodel.errors import ClipError, NoFaceError, NotAMediaFileError
+from avmodel.predict import AUDIO_ONLY, AUDIO_VISUAL, VISUAL_ONLY, Predictor, check_labels, pair_faces, run_network
+from avmodel.report import format_result, status_markdown, timeline_figure
+from tests import media
+
+
+def assert_distribution(probabilities):
+    assert tuple(probabilities) == EMOTIONS
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    assert all(0.0 <= p <= 1.0 for p in probabilities.values())
+
+
+def test_clip_gives_every_modality_per_window_and_overall(predictor, astronaut_clip):
+    result = predictor.predict(astronaut_clip)
+    assert result["path"] == str(astronaut_clip) and result["answer"] == AUDIO_VISUAL
+    for key in ("probabilities", "fused", "audio", "visual"):
+        assert_distribution(result[key])
+    assert result["probabilities"] == result["fused"]
+    assert result["emotion"] == max(result["fused"], key=result["fused"].get)
+    assert [(w["start"], w["end"]) for w in result["windows"]] == [(0.0, 2.0), (2.0, pytest.approx(3.0, abs=0.05))]
+    for window in result["windows"]:
+        assert window["face_times"] and all(window["start"] <= t < window["end"] for t in window["face_times"])
+        for key in ("fused", "audio", "visual"):
+            assert_distribution(window[key])
+    assert result["found"]["key_frames_with_face"] == result["found"]["key_frames"] > 0
+    assert result["notes"] == []
+
+
+def test_fused_answer_is_the_mean_over_window_face_pairs(predictor, astronaut_clip, detector):
+    result, clip = predictor.analyse(astronaut_clip)
+    faces = clip.face_crops[..., None]
+    for w, window in enumerate(result["windows"]):
+        used = np.isin(clip.face_times, np.float32(window["face_times"]))
+        inputs = {"audio": np.repeat(clip.windows[w : w + 1], used.sum(), 0), "face": faces[used]}
+        expected = run_network(predictor.networks["fusion"], inputs).mean(0)
+        np.testing.assert_allclose(list(window["fused"].values()), expected, atol=1e-6)
+    overall = np.mean([list(w["fused"].values()) for w in result["windows"]], 0)
+    np.testing.assert_allclose(list(result["fused"].values()), overall, atol=1e-6)
+
+
+def test_audio_file_rests_on_the_audio(predictor, media_dir):
+    result = predictor.predict(media.make_wav(media_dir / "voice.wav", 3.0))
+    assert result["answer"] == AUDIO_ONLY and result["fused"] is None and result["visual"] is None
+    assert result["probabilities"] == result["audio"]
+    assert_distribution(result["audio"])
+    assert [w["visual"] for w in result["windows"]] == [None, None]
+    assert "the answer rests on the audio alone" in result["notes"][0]
+
+
+def test_video_without_a_face_says_so(predictor, media_dir):
+    clip = media.make_clip(media_dir / "noface.mp4", media.noise_png(media_dir))
+    result = predictor.predict(clip)
+    frames = result["found"]["key_frames"]
+    assert result["answer"] == AUDIO_ONLY and result["visual"] is None
+    assert result["notes"] == [f"no face found in any of {frames} key frames: the answer rests on the audio alone"]
+
+
+def test_video_without_audio_gets_face_windows(predictor, media_dir):
+    clip = media.make_clip(media_dir / "silent_film.mp4", media.astronaut_png(media_dir), seconds=4.5, audio=False)
+    result = predictor.predict(clip)
+    assert result["answer"] == VISUAL_ONLY and result["audio"] is None and result["fused"] is None
+    assert [w["start"] for w in result["windows"]] == [0.0, 2.0, 4.0]
+    assert all(w["visual"] and w["audio"] is None for w in result["windows"])
+    assert result["notes"] == ["no audio track: the answer rests on the face alone"]
+
+
+def test_small_face_image(predictor, media_dir):
+    tight = media_dir / "face48.png"
+    Image.open(media.astronaut_png(media_dir)).crop((95, 30, 165, 100)).convert("L").resize((48, 48)).save(tight)
+    result = predictor.predict(tight)
+    assert result["answer"] == VISUAL_ONLY and result["windows"] == []
+    assert_distribution(result["probabilities"])
+    assert "the answer rests on the face alone" in result["notes"][0]
+
+
+def test_whole_image_face_is_noted(predictor):
+    clip = ClipInputs("face.png", 0.0, False, True, faces=np.zeros((1, FACE_SIZE, FACE_SIZE), np.uint8),
+                      found=np.ones(1, bool), key_frame_times=np.zeros(1, np.float32),
+                      face_source=FACE_FROM_WHOLE_IMAGE)  # fmt: skip
+    assert "image used whole as the face: it is already a tight crop" in predictor.predict_clip(clip)["notes"]
+
+
+def test_window_without_a_face_borrows_the_nearest(predictor):
+    """Faces only in the first 2 s of a 4 s clip: the second window uses the last of them, and says so."""
+    rng = np.random.default_rng(0)
+    clip = ClipInputs("clip.mp4", 4.0, True, True,
+                      windows=rng.standard_normal((2, WINDOW_SAMPLES)).astype(np.float32),
+                      window_starts=np.array([0.0, 2.0], np.float32),
+                      faces=rng.integers(0, 255, (3, FACE_SIZE, FACE_SIZE), dtype=np.uint8),
+                      found=np.array([True, True, False]),
+                      key_frame_times=np.array([0.4, 1.2, 2.8], np.float32))  # fmt: skip
+    result = predictor.predict_clip(clip)
+    assert [w["face_times"] for w in result["windows"]] == [[0.4, 1.2], [1.2]]
+    assert "1 window had no face inside: the nearest face was used" in result["notes"]
+    assert "a face was found in 2 of 3 key frames" in result["notes"]
+
+
+def test_pair_faces():
+    starts, ends = np.array([0.0, 2.0, 4.0]), np.array([2.0, 4.0, 5.0])
+    pairs = pair_faces(starts, ends, np.array([0.1, 1.9, 2.0, 6.0]))
+    assert [p.tolist() for p in pairs] == [[0, 1], [2], [3]]  # 4-5 s holds no face: the one at 6 s is nearest
+    assert [p.tolist() for p in pair_faces(starts, ends, np.zeros(0))] == [[], [], []]
+
+
+def test_nothing_to_recognise_raises(predictor, media_dir):
+    picture = media_dir / "big_noise.png"  # too large to be taken for a face crop
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(picture)
+    with pytest.raises(NoFaceError, match="no audio"):
+        predictor.predict(picture)
+
+
+def test_predict_raises_but_predict_many_goes_on(predictor, astronaut_clip, media_dir):
+    bad = media_dir / "notes.mp4"
+    bad.write_text("not a video")
+    with pytest.raises(NotAMediaFileError):
+        predictor.predict(bad)
+    wav = media.make_wav(media_dir / "tone.wav", 2.0)
+    results = predictor.predict_many([astronaut_clip, bad, wav])
+    assert [r["path"] for r in results] == [str(astronaut_clip), str(bad), str(wav)]
+    assert "error" not in results[0] and "error" not in results[2]
+    assert results[1]["reason"] == "not an audio or video file" and str(bad) in results[1]["error"]
+
+
+def test_missing_weights_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="audio.keras, visual.keras, fusion.keras, model_info.json"):
+        Predictor(tmp_path)
+
+
+def test_labels_must_agree(predictor):
+    with pytest.raises(ValueError, match="model_info.json lists"):
+        check_labels(predictor.networks, {"labels": list(reversed(EMOTIONS))})
+
+
+def test_clip_error_is_the_one_exception_of_bad_input():
+    assert issubclass(NotAMediaFileError, ClipError) and issubclass(NoFaceError, ClipError)
+
+
+def test_report_text_markdown_and_timeline(predictor, astronaut_clip):
+    result = predictor.predict(astronaut_clip)
+    text = format_result(result)
+    assert text.startswith(str(astronaut_clip)) and "0.00 to 2.00 s" in text and "answer:" in text
+    assert "voice and face" in status_markdown(result)
+    assert timeline_figure(result) is not None
+    assert timeline_figure({**result, "windows": result["windows"][:1]}) is None
+    assert format_result({"path": "x.mp4", "error": "no face found"}).endswith("error: no face found")
+
+
+def test_import_loads_nothing_heavy():
+    heavy = {"keras", "tensorflow", "mtcnn", "huggingface_hub", "matplotlib"}
+    code = f"import sys, avmodel.predict, avmodel.hub, avmodel.report; print(sorted({heavy!r} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
