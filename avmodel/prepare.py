@@ -56,9 +56,9 @@ def prepare(corpus, source, out, workers=None, shard_size=SHARD_SIZE, seed=SEED,
     todo = [k for k in range(len(shards)) if not _shard_path(out, k).exists()]
     _run_shards(corpus, shards, todo, out, workers)
     rows = _merge(out, len(shards), items)
-    _write_splits(rows, out, seed)
+    manifests = _write_splits(rows, out, seed)
     summary = _summary(corpus, source, rows, time.monotonic() - started, workers, len(shards) - len(todo))
-    summary["not_read"] = reader_skipped
+    summary.update(not_read=reader_skipped, splits=manifests)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -246,21 +246,34 @@ def load_arrays(out, mmap=True):
 
 
 def _write_splits(rows, out, seed):
-    """The split manifests of the usable clips: the corpus's own split, or the paper's and subject folds."""
+    """Split manifests of the usable clips: the corpus's own split, else the paper's 80/20
+    and subject folds. Returns {manifest: "written" | why not}.
+    """
     from avmodel import splits
     from avmodel.corpora.record import Item
 
-    usable = [r for r in rows if r["status"] == OK]
     items = [Item(**{k: r[k] for k in ("path", "label", "speaker", "clip_id", "corpus", "sentence", "split")})
-             for r in usable]  # fmt: skip
+             for r in rows if r["status"] == OK]  # fmt: skip
     folder = out / "splits"
     folder.mkdir(exist_ok=True)
     if any(item.split for item in items):
-        splits.write_manifest(items, [item.split for item in items], folder / "corpus_split.csv")
-        return
-    splits.write_manifest(items, splits.paper_split(items, seed=seed), folder / "paper_80_20.csv")
-    if len({item.speaker for item in items}) > 1:
-        splits.write_manifest(items, splits.subject_folds(items, seed=seed), folder / "subject_folds.csv")
+        own = {item.clip_id: item.split for item in items}
+        return {"corpus_split.csv": _try_write(splits, items, lambda: own, folder / "corpus_split.csv")}
+    return {
+        "paper_80_20.csv": _try_write(splits, items, lambda: splits.paper_split(items, seed=seed),
+                                      folder / "paper_80_20.csv"),
+        "subject_folds.csv": _try_write(splits, items, lambda: splits.subject_folds(items, seed=seed),
+                                        folder / "subject_folds.csv"),
+    }  # fmt: skip
+
+
+def _try_write(splits, items, assign, path):
+    """Write one manifest; a corpus too small for it gets the reason instead."""
+    try:
+        splits.write_manifest(items, assign(), path)
+    except ValueError as error:
+        return f"not written: {error}"
+    return "written"
 
 
 def _summary(corpus, source, rows, seconds, workers, resumed_shards):

@@ -1,0 +1,119 @@
+"""One training run, top to bottom: seed -> data -> model -> compile -> fit -> evaluate -> save.
+
+Resumable: Keras' BackupAndRestore keeps the model, optimizer and epoch in
+``out/backup/`` and picks up there when the same command runs again.
+Runs on any Keras backend (TensorFlow here; JAX or PyTorch on a GPU machine).
+"""
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from avmodel.metrics import evaluate_probabilities
+from avmodel.models import AudioNet, FusionNet, VisualNet, load_model
+from avmodel.training import data
+from avmodel.training.augment import AugmentedBatches, audio_augmentation
+
+PREDICT_BATCH = 256
+
+
+def train(config):
+    """Train per ``config`` (a TrainConfig); returns the test metrics (also in out/metrics.json)."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(config.to_json())
+    keras.utils.set_random_seed(config.seed)
+    splits = load_splits(config)
+    (out / "data.json").write_text(json.dumps(data.describe(splits), indent=2))
+    model = build_model(config)
+    trainer = with_augmentation(model, config)
+    trainer.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                    loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    started = time.monotonic()
+    history = trainer.fit(
+        **training_data(splits["train"], config),
+        validation_data=(splits["val"].x, splits["val"].onehot),
+        epochs=config.epochs, callbacks=callbacks(config, out), verbose=2,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    model.save(out / "best.keras")  # early stopping restored the best weights
+    metrics = evaluate(model, splits["test"])
+    metrics["training"] = {"epochs_run": len(history.history["loss"]), "seconds": round(seconds, 1),
+                           "seconds_per_epoch": round(seconds / max(1, len(history.history["loss"])), 1),
+                           "backend": keras.backend.backend()}  # fmt: skip
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def load_splits(config):
+    if config.task == "visual":
+        return data.visual_splits(config.data)
+    if config.task == "audio":
+        return data.audio_splits(config.data)
+    return data.pair_splits(config.data, config.face_data, config.pairs_per_window, config.seed)
+
+
+def build_model(config):
+    """A new network for the task; fusion starts from the two trained branches."""
+    if config.task == "visual":
+        return VisualNet.from_preset(config.preset)
+    if config.task == "audio":
+        return AudioNet.from_preset(config.preset)
+    audio_model, visual_model = load_model(config.audio_model), load_model(config.visual_model)
+    return FusionNet.from_branches(audio_model, visual_model, frozen_blocks=tuple(config.frozen_blocks))
+
+
+def with_augmentation(model, config):
+    """The model behind training-only audio noise (the saved model has none)."""
+    if not config.augment or config.task == "visual":
+        return model
+    if config.task == "audio":
+        inputs = keras.Input(model.input.shape[1:], name="audio")
+        return keras.Model(inputs, model(audio_augmentation(config.seed)(inputs)), name="audio_trainer")
+    audio = keras.Input(model.input["audio"].shape[1:], name="audio")
+    face = keras.Input(model.input["face"].shape[1:], name="face")
+    noisy = audio_augmentation(config.seed)(audio)
+    return keras.Model({"audio": audio, "face": face}, model({"audio": noisy, "face": face}), name="fusion_trainer")
+
+
+def training_data(train, config):
+    """fit() arguments: augmented face batches (a PyDataset) or plain shuffled arrays."""
+    if config.augment and config.task in ("visual", "fusion"):
+        return {"x": AugmentedBatches(train.x, train.onehot, config.batch_size, config.seed, workers=4)}
+    return {"x": train.x, "y": train.onehot, "batch_size": config.batch_size, "shuffle": True}
+
+
+def callbacks(config, out):
+    return [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
+        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),  # every epoch
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
+                                          patience=config.plateau_patience,
+                                          min_lr=config.min_learning_rate),  # fmt: skip
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.early_stopping_patience,
+                                      restore_best_weights=True),  # fmt: skip
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        TimeLimit(config.time_limit_minutes),
+    ]
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training after the epoch during which ``minutes`` have passed (0: never)."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = minutes * 60
+        self.started = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.seconds and time.monotonic() - self.started > self.seconds:
+            self.model.stop_training = True
+
+
+def evaluate(model, split):
+    """Test metrics of a trained model on a Split (clip-level too where clips have several samples)."""
+    probabilities = np.asarray(model.predict(split.x, batch_size=PREDICT_BATCH, verbose=0))
+    return evaluate_probabilities(probabilities, split.y, split.clip)

@@ -1,0 +1,64 @@
+"""Training: a config round trip, one real run on prepared voices, resume after an interruption."""
+
+import csv
+import json
+
+import keras
+import pytest
+
+from avmodel.prepare import prepare
+from avmodel.training import run
+from avmodel.training.config import TrainConfig
+from tests import media
+
+# speakers: 03 test, 09 validation (HELD_OUT["emodb"]), 11 and 12 train
+VOICES = {f"{speaker}a0{k}{letter}a": tone for speaker in ("03", "09", "11", "12")
+          for k, (letter, tone) in enumerate((("W", 300), ("T", 700)), start=1)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    source, out = tmp_path_factory.mktemp("voices"), tmp_path_factory.mktemp("prepared")
+    for stem, tone in VOICES.items():
+        media.make_wav(source / f"{stem}.wav", 2.0, tone_hz=tone)
+    prepare("emodb", source, out, workers=1)
+    return out
+
+
+def config(prepared, out, **changes):
+    values = dict(task="audio", data=(str(prepared),), out=str(out), preset="logmel", epochs=2,
+                  batch_size=4, learning_rate=0.001, augment=False)  # fmt: skip
+    return TrainConfig(**{**values, **changes})
+
+
+def test_config_json_round_trip(prepared, tmp_path):
+    original = config(prepared, tmp_path, frozen_blocks=(1, 2))
+    assert TrainConfig.from_json(original.to_json()) == original
+    with pytest.raises(ValueError, match="fusion needs"):
+        TrainConfig(task="fusion", data=("x",), out="y")
+
+
+def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):
+    metrics = run.train(config(prepared, tmp_path))
+    assert (tmp_path / "best.keras").exists() and (tmp_path / "last.keras").exists()
+    assert json.loads((tmp_path / "config.json").read_text())["preset"] == "logmel"
+    assert metrics["sample"]["samples"] == 2  # speaker 03's two windows only
+    assert set(metrics["sample"]["classes"]) == {"angry", "sad"}
+    with open(tmp_path / "log.csv") as file:
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
+
+
+def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatch):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("power cut")
+
+    original = run.callbacks
+    monkeypatch.setattr(run, "callbacks", lambda c, out: original(c, out) + [Interrupt()])
+    with pytest.raises(RuntimeError, match="power cut"):
+        run.train(config(prepared, tmp_path, epochs=3))
+    monkeypatch.setattr(run, "callbacks", original)
+    run.train(config(prepared, tmp_path, epochs=3))
+    with open(tmp_path / "log.csv") as file:
+        epochs = [row["epoch"] for row in csv.DictReader(file)]
+    assert epochs == ["0", "1", "2"]  # epoch 0 is not trained twice
