@@ -1,0 +1,192 @@
+"""Accuracy of both systems on one corpus, split by split, under the same manifests.
+
+    for each protocol, for each split (train ids, test ids):
+        Avots baseline: fit on train -> majority votes / max-of-12 fusion on test
+        avmodel:        network per modality from --weights (or random), fine-tuned on
+                        train for --epochs (0: as given) -> clip probabilities on test
+        -> decisions restricted to the corpus's classes -> (y_true, y_pred)
+    -> one row per (system, modality): mean (± std) over splits, pooled per-class report
+
+A test clip without the input a modality needs (no face found, no audio) is
+predicted as the most frequent training class of the split, and counted in
+the row's notes.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from avmodel.baseline import AvotsBaseline, FaceClassifier, FaceTraining
+from avmodel.baseline.voting import decide
+from avmodel.constants import NUM_CLASSES
+from benchmark import networks, rows
+from benchmark.data import labels_present
+from benchmark.finetune import FineTune, finetune
+
+MODALITIES = ("audio", "visual", "fused")
+NO_INPUT_NOTE = {"audio": "test clips without audio", "visual": "test clips without a face",
+                 "fused": "test clips without audio or face"}  # fmt: skip
+FALLBACK_NOTE = " (predicted as the split's most frequent training class)"
+ONE_MODALITY_NOTE = "test clips without a face or without audio (fused answer from the other modality, as avmodel.predict does)"
+ROLE_OF = {"audio": "audio", "visual": "visual", "fused": "fusion"}
+
+
+@dataclass
+class Settings:
+    """What runs and how (one object for the whole benchmark)."""
+
+    weights: Path | None = None  # folder with audio.keras / visual.keras / fusion.keras
+    finetune: FineTune = field(default_factory=FineTune)  # avmodel networks on each split's train side
+    face_training: FaceTraining = field(default_factory=FaceTraining)  # the baseline's face network
+    run_baseline: bool = True
+    run_networks: bool = True
+    build_network: object = networks.build_network  # (role, weights) -> (model, origin); tests use tiny ones
+    pretrained_faces: list | None = None  # FaceAlexNet weights pre-trained on FER2013 (baseline)
+
+    def networks_unavailable(self):
+        """Why the avmodel rows cannot be measured, or None."""
+        if not self.run_networks:
+            return "networks not run (--no-networks)"
+        if self.finetune.epochs == 0 and not networks.has_weights(self.weights):
+            return "no trained weights (--weights) and no fine-tuning (--epochs 0)"
+        return None
+
+
+def evaluate_protocol(corpus, protocol, splits, train_pool, test_pool, modalities, settings, log=print):
+    """Rows of both systems for one protocol.
+
+    splits: list of data.Split; train_pool / test_pool: ClipSets the train / test ids are taken
+    from (the same ClipSet, except for label-matched pairs).
+    """
+    classes = labels_present(test_pool)
+    outcomes = {(system, m): [] for system in rows.SYSTEMS for m in modalities}
+    seconds = {system: 0.0 for system in rows.SYSTEMS}
+    training = {"avots_baseline": _baseline_training(settings), "avmodel": _network_training(settings)}
+    networks_reason = settings.networks_unavailable()
+    for split in splits:
+        train, test = _side(train_pool, split.train), _side(test_pool, split.test)
+        log(f"{corpus} {protocol} {split.name}: {len(train)} train / {len(test)} test clips")
+        if settings.run_baseline:
+            started = time.monotonic()
+            _collect(outcomes, "avots_baseline", split.name, test, run_baseline(train, test, classes, modalities, settings))
+            seconds["avots_baseline"] += time.monotonic() - started
+        if networks_reason is None:
+            started = time.monotonic()
+            _collect(outcomes, "avmodel", split.name, test, run_networks(train, test, classes, modalities, settings))
+            seconds["avmodel"] += time.monotonic() - started
+    reasons = {"avots_baseline": None if settings.run_baseline else "baseline not run (--no-baseline)",
+               "avmodel": networks_reason}  # fmt: skip
+    return [_row(corpus, protocol, system, modality, outcomes[system, modality], classes, training[system],
+                 seconds[system], reasons[system]) for system in rows.SYSTEMS for modality in modalities]  # fmt: skip
+
+
+def _side(pool, ids):
+    known = set(pool.clip_ids)
+    return pool.select([clip_id for clip_id in ids if clip_id in known])
+
+
+def _collect(outcomes, system, split_name, test, decisions):
+    for modality, (y_pred, notes) in decisions.items():
+        if (system, modality) in outcomes:
+            outcomes[system, modality].append((split_name, test.labels, y_pred, notes))
+
+
+def _row(corpus, protocol, system, modality, outcomes, classes, training, seconds, reason):
+    if reason is not None:
+        return rows.not_measured(corpus, protocol, system, modality, reason)
+    if not outcomes:
+        return rows.not_measured(corpus, protocol, system, modality, "no split with clips for this protocol")
+    return rows.measured(corpus, protocol, system, modality, outcomes, classes, training, round(seconds, 1))
+
+
+def _fallback(train, classes):
+    counts = np.bincount(train.labels, minlength=NUM_CLASSES)
+    return int(classes[int(np.argmax(counts[classes]))])
+
+
+def run_baseline(train, test, classes, modalities, settings):
+    """{modality: (y_pred (n,), clips without input)} of the Avots baseline fitted on ``train``."""
+    use_audio, use_visual = "audio" in modalities, "visual" in modalities
+    faces = FaceClassifier(settings.face_training, model=_pretrained_face_network(settings)) if use_visual else None
+    baseline = AvotsBaseline(visual=faces, use_audio=use_audio, use_visual=use_visual).fit(train)
+    decisions, proba = baseline.predict_with_proba(test, allowed=classes)
+    return {m: (decisions[m], _missing_note(m, proba[m])) for m in modalities if m in decisions}
+
+
+def _missing_note(modality, proba):
+    """{note: number of test clips with no probabilities for ``modality``}."""
+    return {NO_INPUT_NOTE[modality] + FALLBACK_NOTE: int(np.isnan(proba).all(axis=1).sum())}
+
+
+def _pretrained_face_network(settings):
+    """A FaceAlexNet copy of the FER2013-pretrained weights, or None (from scratch)."""
+    if settings.pretrained_faces is None:
+        return None
+    from avmodel.baseline.face_net import FaceAlexNet
+
+    model = FaceAlexNet()
+    model.set_weights(settings.pretrained_faces)
+    return model
+
+
+def run_networks(train, test, classes, modalities, settings):
+    """{modality: (y_pred (n,), notes)} of avmodel's networks, each built, fine-tuned and run on its own.
+
+    Like ``avmodel.predict``, a clip without a face (or without audio) gets its fused answer
+    from the modality it has; with neither it gets the split's most frequent training class.
+    """
+    fallback = _fallback(train, classes)
+    proba = {m: network_probabilities(ROLE_OF[m], train, test, settings) for m in modalities}
+    decisions = {m: (decide(p, classes, fallback), _missing_note(m, p)) for m, p in proba.items() if m != "fused"}
+    if "fused" in proba:
+        fused = _fill_from(proba["fused"], proba.get("audio"), proba.get("visual"))
+        one_modality = int(np.isnan(proba["fused"]).all(axis=1).sum() - np.isnan(fused).all(axis=1).sum())
+        notes = {ONE_MODALITY_NOTE: one_modality, **_missing_note("fused", fused)}
+        decisions["fused"] = (decide(fused, classes, fallback), notes)
+    return decisions
+
+
+def network_probabilities(role, train, test, settings):
+    """(len(test), NUM_CLASSES) clip probabilities of a fresh ``role`` network, fine-tuned on ``train`` first."""
+    model, _ = settings.build_network(role, settings.weights)
+    if settings.finetune.epochs > 0:
+        finetune(role, model, train, settings.finetune)
+    return networks.clip_probabilities(role, model, test)
+
+
+def _fill_from(fused, *others):
+    """Fused rows that are NaN take the first other modality's row that is not."""
+    filled = fused.copy()
+    for other in others:
+        if other is not None:
+            gaps = np.isnan(filled).all(axis=1)
+            filled[gaps] = other[gaps]
+    return filled
+
+
+def pretrain_faces(fer_train, settings, log=print):
+    """Pre-train the baseline's face network on FER2013's train faces; returns its weights."""
+    log(f"baseline: pre-training the face network on {sum(len(f) for f in fer_train.faces)} FER2013 faces")
+    from avmodel.baseline.face_classifier import labelled_faces
+
+    classifier = FaceClassifier(settings.face_training).pretrain(*labelled_faces(fer_train))
+    return classifier.model.get_weights()
+
+
+def _baseline_training(settings):
+    return {"audio": "StandardScaler + RBF SVC (C=1, gamma='scale'), Platt probabilities, fitted per split",
+            "visual": dict(settings.face_training.__dict__,
+                           init="FER2013-pretrained" if settings.pretrained_faces is not None else "from scratch")}  # fmt: skip
+
+
+def _network_training(settings):
+    origins = {role: _origin(role, settings.weights) for role in networks.ROLES}
+    how = "evaluated as given" if settings.finetune.epochs == 0 else "fine-tuned on each split's train side"
+    return {"weights": origins, "procedure": how, "finetune": settings.finetune.describe()}
+
+
+def _origin(role, weights):
+    path = networks.weight_file(weights, role)
+    return str(path) if path else "no file: built from the paper preset with random weights (fusion: branches if present)"

@@ -1,0 +1,117 @@
+"""The benchmark end to end on a small eNTERFACE'05 replica: prepare -> both systems -> report.
+
+The replica is built from the real layout (``layout.txt``; the same folder
+convention when it is absent), limited to a few subjects and one sentence,
+with tiny generated clips: a real face and a tone whose pitch depends on the
+emotion, so the baseline's audio branch has something to learn. Its figures are a pipeline check and are reported as
+"enterface05-replica", never as eNTERFACE'05.
+"""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from avmodel.corpora.enterface import build_replica
+from tests import media
+from tests.conftest import DATA
+
+SUBJECTS = ("1", "2", "3", "4", "5")  # subject folds need five speakers
+SENTENCE = "1"
+CLIP_SECONDS = 1.2
+FPS = 10  # one key frame per clip: keeps MTCNN time small
+TONES = {"anger": 220, "disgust": 330, "fear": 495, "happiness": 660, "sadness": 880, "surprise": 1320}  # Hz
+
+
+def small_layout(dest):
+    """The real layout's lines of SUBJECTS, sentence SENTENCE only (written from the folder
+    convention when shared/data/enterface05/layout.txt is absent).
+    """
+    layout = DATA / "enterface05" / "layout.txt"
+    if layout.is_file():
+        lines = layout.read_text().splitlines()
+    else:
+        lines = [f"subject {s}/{emotion}/sentence {SENTENCE}/s{s}_{emotion[:2]}_{SENTENCE}.avi"
+                 for s in SUBJECTS for emotion in TONES]  # fmt: skip
+    keep = [line for line in lines
+            if line.split("/")[0] in {f"subject {s}" for s in SUBJECTS} and f"/sentence {SENTENCE}/" in line]  # fmt: skip
+    dest.write_text("\n".join(keep) + "\n")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def replica(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replica")
+    face = media.astronaut_png(folder)
+    made = {emotion: media.make_clip(folder / f"{emotion}.avi", face, seconds=CLIP_SECONDS, fps=FPS, tone_hz=hz)
+            for emotion, hz in TONES.items()}  # fmt: skip
+
+    def make_clip(path):
+        shutil.copyfile(made[path.parts[-3]], path)  # .../<emotion>/sentence N/<file>.avi
+
+    return build_replica(small_layout(folder / "layout.txt"), folder / "tree", make_clip=make_clip)
+
+
+@pytest.fixture(scope="module")
+def report(replica, tmp_path_factory):
+    from benchmark.cli import main
+
+    out = tmp_path_factory.mktemp("report")
+    main(["--enterface-replica", str(replica), "--out", str(out / "replica"), "--cache", str(out / "cache"),
+          "--workers", "1", "--epochs", "0", "--baseline-epochs", "2"])  # fmt: skip
+    return out / "replica"
+
+
+def rows_of(results, corpus):
+    return {(r["protocol"], r["system"], r["modality"]): r for r in results["rows"] if r["corpus"] == corpus}
+
+
+def test_replica_rows_are_measured_and_labelled_replica(report):
+    results = json.loads((report / "results.json").read_text())
+    replica = rows_of(results, "enterface05-replica")
+    assert len(replica) == 2 * 2 * 3  # 2 protocols x 2 systems x 3 modalities
+    audio = replica["paper_80_20", "avots_baseline", "audio"]
+    assert audio["status"] == "measured" and audio["samples"] == 6  # 20% of 30 clips
+    assert audio["classes"] == ["angry", "disgust", "fear", "happy", "sad", "surprise"]  # no neutral
+    assert audio["accuracy"] >= 0.8  # one tone per emotion: the SVM separates them
+    folds = replica["subject_folds", "avots_baseline", "fused"]
+    assert len(folds["splits"]) == 5 and folds["accuracy_std"] is not None
+    assert replica["paper_80_20", "avmodel", "fused"]["status"] == "not measured"  # no weights, --epochs 0
+    assert all((report / r["figure"]).is_file() for r in replica.values() if r["status"] == "measured")
+
+
+def test_real_enterface_rows_stay_not_measured(report):
+    results = json.loads((report / "results.json").read_text())
+    enterface = [r for r in results["rows"] if r["corpus"] == "enterface05" and r["status"] != "published"]
+    assert len(enterface) == 12 and all(r["accuracy"] is None and r["reason"] == "corpus not provided" for r in enterface)
+    text = (report / "report.md").read_text()
+    assert "enterface05-replica" in text and "not eNTERFACE'05 figures" in text
+
+
+def test_networks_path_with_tiny_networks(replica, report):
+    """avmodel's rows: build -> fine-tune on the train side -> clip probabilities, on the prepared replica."""
+    from avmodel.models import AudioNet, FusionNet, VisualNet
+    from benchmark import data
+    from benchmark.evaluate import Settings, evaluate_protocol
+    from benchmark.finetune import FineTune
+
+    tiny_audio = dict(filters=(4, 4, 4), lstm_units=8)
+    tiny_visual = dict(filters=(4,), feature_units=8)
+
+    def build(role, weights):
+        if role == "audio":
+            return AudioNet(**tiny_audio), "tiny"
+        if role == "visual":
+            return VisualNet(**tiny_visual), "tiny"
+        return FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0)), "tiny"
+
+    prepared = next((report.parent / "cache" / "replica").iterdir())
+    clips = data.load_clips(prepared)
+    splits = data.read_splits(prepared, data.PAPER_SPLIT)
+    settings = Settings(build_network=build, finetune=FineTune(epochs=1, batch_size=8), run_baseline=False)
+    modalities = ("audio", "visual", "fused")
+    found = evaluate_protocol("replica", data.PAPER_SPLIT, splits, clips, clips, modalities, settings, log=lambda *_: None)
+    measured = {r["modality"]: r for r in found if r["system"] == "avmodel"}
+    assert all(r["status"] == "measured" and 0 <= r["accuracy"] <= 1 for r in measured.values())
+    assert np.sum(measured["fused"]["confusion"]) == 6
