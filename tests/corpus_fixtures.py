@@ -6,25 +6,16 @@ in ``../shared/data`` next to the project; tests that need it skip with the
 reason when it is absent.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
 from avmodel.corpora.enterface_replica import build_replica, zip_replica
+from tests.conftest import DATA as DATA_DIR, data_path  # noqa: F401  (re-exported to the corpus tests)
 
-DATA_DIR = Path(os.environ.get("AVMODEL_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 ENTERFACE_CLIPS = 1293  # lines of layout.txt = .avi files of project2_database.zip
 STRAY_FILES = ("subject 2/Thumbs.db", "subject 2/anger/sentence 1/notes.txt", "subject 3/.DS_Store")
 EMPTY_FOLDER = "subject 5/neutral"
-
-
-def data_path(*parts):
-    """A path under the shared data folder; skips the test when it is absent."""
-    path = DATA_DIR.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path} (set AVMODEL_DATA to the shared data folder)")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ import keras
 from keras import ops
 
 from avmodel.constants import EMOTIONS, KERNEL_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
+from avmodel.models.branch import BranchMixin
 
 # Log-mel framing (front end "logmel" only).
 MEL_FRAME_SAMPLES = round(0.025 * SAMPLE_RATE)  # 400 samples = 25 ms analysis window
@@ -171,7 +172,7 @@ def audio_encoder(
 
 
 @keras.saving.register_keras_serializable(package="avmodel")
-class AudioNet(keras.Model):
+class AudioNet(BranchMixin, keras.Model):
     """CNN-LSTM speech-emotion classifier over one 2 s window.
 
     Call: (batch, window_samples) float z-normalised waveform
@@ -194,6 +195,7 @@ class AudioNet(keras.Model):
     """
 
     PRESETS = PRESETS
+    FEATURE_LAYER = "audio_features"
 
     def __init__(
         self,
@@ -241,30 +243,6 @@ class AudioNet(keras.Model):
         self.block_dropout = block_dropout
         self.lstm_units = lstm_units
         self.dropout = dropout
-
-    @classmethod
-    def from_preset(cls, preset="paper", **overrides):
-        """A new (untrained) network from a named configuration in ``PRESETS``."""
-        if preset not in PRESETS:
-            raise ValueError(f"unknown AudioNet preset {preset!r}; choose from {sorted(PRESETS)}")
-        return cls(**{**PRESETS[preset], **overrides})
-
-    @property
-    def num_classes(self):
-        return len(self.labels)
-
-    @property
-    def num_blocks(self):
-        return len(self.filters)
-
-    @property
-    def feature_extractor(self):
-        """Sub-model sharing this model's layers: (batch, window_samples) -> (batch, lstm_units)."""
-        return keras.Model(self.input, self.get_layer("audio_features").output, name="audio_feature_extractor")
-
-    def features(self, waveform):
-        """(batch, window_samples) -> (batch, lstm_units) features, inference mode, numpy."""
-        return ops.convert_to_numpy(self.feature_extractor(waveform, training=False))
 
     def get_config(self):
         return {

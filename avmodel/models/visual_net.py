@@ -13,9 +13,9 @@ fourth block (512 filters): a receptive field that covers the whole 96 px face.
 """
 
 import keras
-from keras import ops
 
 from avmodel.constants import EMOTIONS, FACE_SIZE
+from avmodel.models.branch import BranchMixin
 
 # Constructor arguments that describe the feature extractor (everything but
 # the classifier); the fusion network rebuilds the encoder from these.
@@ -81,7 +81,7 @@ def visual_encoder(
 
 
 @keras.saving.register_keras_serializable(package="avmodel")
-class VisualNet(keras.Model):
+class VisualNet(BranchMixin, keras.Model):
     """VGG-style facial-expression classifier over one grayscale face crop.
 
     Call: (batch, face_size, face_size, 1) raw 0..255 pixels (any numeric dtype)
@@ -100,6 +100,7 @@ class VisualNet(keras.Model):
     """
 
     PRESETS = PRESETS
+    FEATURE_LAYER = "visual_features"
 
     def __init__(
         self,
@@ -134,30 +135,6 @@ class VisualNet(keras.Model):
         self.block_dropout = block_dropout
         self.feature_units = feature_units
         self.dropout = dropout
-
-    @classmethod
-    def from_preset(cls, preset="paper", **overrides):
-        """A new (untrained) network from a named configuration in ``PRESETS``."""
-        if preset not in PRESETS:
-            raise ValueError(f"unknown VisualNet preset {preset!r}; choose from {sorted(PRESETS)}")
-        return cls(**{**PRESETS[preset], **overrides})
-
-    @property
-    def num_classes(self):
-        return len(self.labels)
-
-    @property
-    def num_blocks(self):
-        return len(self.filters)
-
-    @property
-    def feature_extractor(self):
-        """Sub-model sharing this model's layers: (batch, side, side, 1) -> (batch, feature_units)."""
-        return keras.Model(self.input, self.get_layer("visual_features").output, name="visual_feature_extractor")
-
-    def features(self, face):
-        """(batch, face_size, face_size, 1) 0..255 -> (batch, feature_units), inference mode, numpy."""
-        return ops.convert_to_numpy(self.feature_extractor(face, training=False))
 
     def get_config(self):
         return {
