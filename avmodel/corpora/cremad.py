@@ -12,8 +12,7 @@ in path order and reports the other as a duplicate clip id.
 import re
 
 from avmodel.corpora.record import Item
-from avmodel.corpora.result import SkipFile, Skipped, finish
-from avmodel.corpora.sources import is_hidden, list_source
+from avmodel.corpora.result import read_listed, require_suffix, SkipFile
 
 CORPUS = "cremad"
 
@@ -36,20 +35,11 @@ def read_cremad(source):
 
     Returns a ReadResult (a sorted list of Items, plus ``.skipped``).
     """
-    items, skipped = [], []
-    for file in list_source(source):
-        try:
-            items.append(_item(file))
-        except SkipFile as why:
-            skipped.append(Skipped(file.path, str(why)))
-    return finish(CORPUS, items, skipped)
+    return read_listed(CORPUS, source, _item)
 
 
 def _item(file):
-    if is_hidden(file.relpath):
-        raise SkipFile("hidden or metadata file")
-    if file.relpath.suffix.lower() not in MEDIA_SUFFIXES:
-        raise SkipFile(f"not a media file ({', '.join(MEDIA_SUFFIXES)})")
+    require_suffix(file, MEDIA_SUFFIXES, f"not a media file ({', '.join(MEDIA_SUFFIXES)})")
     match = NAME.match(file.relpath.stem)
     if not match:
         raise SkipFile("name is not <actor>_<sentence>_<EMO>_<level>")

@@ -19,8 +19,7 @@ files. Anxiety/fear ("A") is our "fear".
 import re
 
 from avmodel.corpora.record import Item
-from avmodel.corpora.result import SkipFile, Skipped, finish
-from avmodel.corpora.sources import is_hidden, list_source
+from avmodel.corpora.result import read_listed, require_suffix, SkipFile
 
 CORPUS = "emodb"
 
@@ -48,20 +47,11 @@ def read_emodb(source, boredom="exclude"):
     """
     if boredom not in BOREDOM_OPTIONS:
         raise ValueError(f"boredom={boredom!r}: use one of {sorted(BOREDOM_OPTIONS)}")
-    items, skipped = [], []
-    for file in list_source(source):
-        try:
-            items.append(_item(file, BOREDOM_OPTIONS[boredom]))
-        except SkipFile as why:
-            skipped.append(Skipped(file.path, str(why)))
-    return finish(CORPUS, items, skipped)
+    return read_listed(CORPUS, source, lambda file: _item(file, BOREDOM_OPTIONS[boredom]))
 
 
 def _item(file, boredom_label):
-    if is_hidden(file.relpath):
-        raise SkipFile("hidden or metadata file")
-    if file.relpath.suffix.lower() not in AUDIO_SUFFIXES:
-        raise SkipFile(f"not audio ({', '.join(AUDIO_SUFFIXES)})")
+    require_suffix(file, AUDIO_SUFFIXES, f"not audio ({', '.join(AUDIO_SUFFIXES)})")
     match = NAME.match(file.relpath.stem)
     if not match:
         raise SkipFile("name is not <speaker 2 digits><text 3><emotion letter><version>")

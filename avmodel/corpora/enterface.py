@@ -42,8 +42,7 @@ from pathlib import PurePosixPath
 
 from avmodel.corpora.enterface_replica import build_replica, read_layout, zip_replica  # noqa: F401
 from avmodel.corpora.record import Item
-from avmodel.corpora.result import SkipFile, Skipped, finish
-from avmodel.corpora.sources import is_hidden, list_source
+from avmodel.corpora.result import read_listed, require_suffix, SkipFile
 
 CORPUS = "enterface05"
 
@@ -72,30 +71,18 @@ def read_enterface(source, exclude_subjects=UNSEGMENTED_SUBJECTS):
     Returns a ReadResult (a sorted list of Items, plus ``.skipped``).
     """
     excluded = {str(int(s)) for s in exclude_subjects}
-    items, skipped = [], []
-    for file in list_source(source):
-        try:
-            item = _item(file)
-        except SkipFile as why:
-            skipped.append(Skipped(file.path, str(why)))
-            continue
-        if item.speaker in excluded:
-            skipped.append(Skipped(file.path, f"excluded subject {item.speaker}"))
-        else:
-            items.append(item)
-    return finish(CORPUS, items, skipped)
+    return read_listed(CORPUS, source, lambda file: _item(file, excluded))
 
 
-def _item(file):
-    """Item for one listed file; raises SkipFile for anything that is not a clip."""
-    if is_hidden(file.relpath):
-        raise SkipFile("hidden or metadata file")
-    if file.relpath.suffix.lower() != CLIP_SUFFIX:
-        raise SkipFile(f"not a {CLIP_SUFFIX} file")
+def _item(file, excluded):
+    """Item for one listed file; raises SkipFile for anything that is not a clip to keep."""
+    require_suffix(file, (CLIP_SUFFIX,), f"not a {CLIP_SUFFIX} file")
     subject, folders = _below_subject(file.relpath)
     emotion = folders[0].strip().lower()
     if emotion not in EMOTION_FOLDERS:
         raise SkipFile(f"not an emotion folder: {folders[0]!r}")
+    if subject in excluded:
+        raise SkipFile(f"excluded subject {subject}")
     sentence = _sentence(folders[1:])
     stem = file.relpath.stem.strip()
     clip_id = f"s{subject}-{emotion}-{sentence or stem}"

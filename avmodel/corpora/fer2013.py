@@ -26,8 +26,8 @@ from PIL import Image
 
 from avmodel.constants import EMOTIONS
 from avmodel.corpora.record import Item
-from avmodel.corpora.result import ReadResult, SkipFile, Skipped, finish
-from avmodel.corpora.sources import is_hidden, list_source, split_member
+from avmodel.corpora.result import read_listed, require_suffix, ReadResult, SkipFile, Skipped, finish
+from avmodel.corpora.sources import split_member
 
 CORPUS = "fer2013"
 IMAGE_SIZE = 48  # px: every FER2013 image is 48x48 grayscale
@@ -96,20 +96,11 @@ def _csv_item(row, row_number, path):
 
 
 def _read_folders(source):
-    items, skipped = [], []
-    for file in list_source(source):
-        try:
-            items.append(_image_item(file))
-        except SkipFile as why:
-            skipped.append(Skipped(file.path, str(why)))
-    return finish(CORPUS, items, skipped)
+    return read_listed(CORPUS, source, _image_item)
 
 
 def _image_item(file):
-    if is_hidden(file.relpath):
-        raise SkipFile("hidden or metadata file")
-    if file.relpath.suffix.lower() not in IMAGE_SUFFIXES:
-        raise SkipFile(f"not an image ({', '.join(IMAGE_SUFFIXES)})")
+    require_suffix(file, IMAGE_SUFFIXES, f"not an image ({', '.join(IMAGE_SUFFIXES)})")
     parts = file.relpath.parts
     if len(parts) < 3:
         raise SkipFile("not at <split>/<class>/<image>")

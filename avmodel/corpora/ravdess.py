@@ -28,8 +28,7 @@ Everything left out is listed in ``result.skipped`` with the reason.
 import re
 
 from avmodel.corpora.record import Item
-from avmodel.corpora.result import SkipFile, Skipped, finish
-from avmodel.corpora.sources import is_hidden, list_source
+from avmodel.corpora.result import read_listed, require_suffix, SkipFile
 
 CORPUS = "ravdess"
 
@@ -70,20 +69,11 @@ def read_ravdess(source, calm="exclude", video_only="exclude", channels=("speech
     if unknown:
         raise ValueError(f"channels {sorted(unknown)}: use {sorted(CHANNELS.values())}")
     options = {"calm": CALM_OPTIONS[calm], "video_only": video_only, "channels": tuple(channels)}
-    items, skipped = [], []
-    for file in list_source(source):
-        try:
-            items.append(_item(file, **options))
-        except SkipFile as why:
-            skipped.append(Skipped(file.path, str(why)))
-    return finish(CORPUS, items, skipped)
+    return read_listed(CORPUS, source, lambda file: _item(file, **options))
 
 
 def _item(file, calm, video_only, channels):
-    if is_hidden(file.relpath):
-        raise SkipFile("hidden or metadata file")
-    if file.relpath.suffix.lower() not in MEDIA_SUFFIXES:
-        raise SkipFile(f"not a media file ({', '.join(MEDIA_SUFFIXES)})")
+    require_suffix(file, MEDIA_SUFFIXES, f"not a media file ({', '.join(MEDIA_SUFFIXES)})")
     match = NAME.match(file.relpath.stem)
     if not match:
         raise SkipFile("name is not MM-VC-EE-II-SS-RR-AA")

@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from avmodel.corpora.sources import is_hidden, list_source
+
 logger = logging.getLogger("avmodel.corpora")
 
 _DIGITS = re.compile(r"(\d+)")
@@ -66,3 +68,25 @@ def finish(corpus, items, skipped):
     for reason, count in sorted(result.skip_counts().items()):
         logger.info("%s: skipped %d: %s", corpus, count, reason)
     return result
+
+
+def read_listed(corpus, source, parse):
+    """Every file of ``source`` (folder or zip) through ``parse(file) -> Item``.
+
+    A file whose parse raises SkipFile is skipped with that reason; returns ``finish``'s ReadResult.
+    """
+    items, skipped = [], []
+    for file in list_source(source):
+        try:
+            items.append(parse(file))
+        except SkipFile as why:
+            skipped.append(Skipped(file.path, str(why)))
+    return finish(corpus, items, skipped)
+
+
+def require_suffix(file, suffixes, reason):
+    """Raise SkipFile for hidden files, and with ``reason`` for a suffix not in ``suffixes``."""
+    if is_hidden(file.relpath):
+        raise SkipFile("hidden or metadata file")
+    if file.relpath.suffix.lower() not in suffixes:
+        raise SkipFile(reason)
