@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("prepare", "train", "predict", "publish")  # modules of avmodel.commands, in help order
+SUBCOMMANDS = ("prepare", "train", "evaluate", "release", "predict", "publish")  # modules of avmodel.commands, in help order
 
 
 def build_parser():

@@ -1,6 +1,7 @@
 """Visual network: face crop -> VGG blocks -> features -> classifier.
 
     (batch, 96, 96, 1) raw 0..255 grayscale -> rescale to 0..1
+      [-> Gaussian low-pass at inference -> 4x4 average pool]   ("compact" preset)
       -> 3 x VGG block (2 x (3x3 conv, batch norm, ReLU), 2x2 max-pool, dropout)
       -> (batch, 12, 12, 256) -> global average pool -> (batch, 256)
       -> dense 256, batch norm, ReLU -> (batch, 256) "visual_features"
@@ -16,10 +17,22 @@ import keras
 
 from avmodel.constants import EMOTIONS, FACE_SIZE
 from avmodel.models.branch import BranchMixin
+from avmodel.models.lowpass import GaussianLowPass
+
+LOWPASS_SIGMA = 6.4  # pixels at FACE_SIZE: the measured blur of FER2013's train faces; see lowpass.py
 
 # Constructor arguments that describe the feature extractor (everything but
 # the classifier); the fusion network rebuilds the encoder from these.
-ENCODER_ARGS = ("face_size", "filters", "convs_per_block", "block_dropout", "feature_units")
+ENCODER_ARGS = (
+    "face_size",
+    "lowpass_sigma",
+    "lowpass_inference_only",
+    "input_pool",
+    "filters",
+    "convs_per_block",
+    "block_dropout",
+    "feature_units",
+)
 
 PRESETS = {
     # The paper (3.2): VGG16-like, 3 blocks of stacked 3x3 convs.
@@ -38,6 +51,20 @@ PRESETS = {
         feature_units=256,
         dropout=0.25,
     ),
+    # The release network: faces blurred at inference to match the blurred FER2013
+    # training faces (lowpass.py), then pooled to 24 px, which keeps all the detail
+    # left after that blur; the paper's three blocks on top (3 px final map).
+    # 1/16 of the paper preset's arithmetic per face, so it trains on a CPU.
+    "compact": dict(
+        lowpass_sigma=LOWPASS_SIGMA,
+        lowpass_inference_only=True,
+        input_pool=4,
+        filters=(64, 128, 256),
+        convs_per_block=2,
+        block_dropout=0.25,
+        feature_units=256,
+        dropout=0.25,
+    ),
 }
 
 
@@ -47,7 +74,9 @@ def apply_vgg_block(x, num_convs, filters, dropout, name):
     x: (batch, height, width, channels) -> (batch, height / 2, width / 2, filters).
     """
     for i in range(1, num_convs + 1):
-        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
+        x = keras.layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}"
+        )(x)
         x = keras.layers.BatchNormalization(name=f"{name}_bn{i}")(x)
         x = keras.layers.ReLU(name=f"{name}_relu{i}")(x)
     x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
@@ -58,6 +87,9 @@ def apply_vgg_block(x, num_convs, filters, dropout, name):
 
 def visual_encoder(
     face_size=FACE_SIZE,
+    lowpass_sigma=0.0,
+    lowpass_inference_only=True,
+    input_pool=1,
     filters=(64, 128, 256),
     convs_per_block=2,
     block_dropout=0.25,
@@ -68,15 +100,27 @@ def visual_encoder(
     face_input: (batch, face_size, face_size, 1) raw 0..255 grayscale, named "face".
     features: (batch, feature_units), the output of layer "visual_features".
     """
-    face = keras.Input((face_size, face_size, 1), name="face")  # (batch, height, width, 1)
+    face = keras.Input(
+        (face_size, face_size, 1), name="face"
+    )  # (batch, height, width, 1)
     x = keras.layers.Rescaling(1.0 / 255, name="visual_rescale")(face)
+    if lowpass_sigma:
+        x = GaussianLowPass(lowpass_sigma, lowpass_inference_only, name="visual_lowpass")(x)
+    if input_pool > 1:  # (batch, face_size / input_pool, face_size / input_pool, 1)
+        x = keras.layers.AveragePooling2D(input_pool, name="visual_input_pool")(x)
     for i, block_filters in enumerate(filters, start=1):
-        x = apply_vgg_block(x, convs_per_block, block_filters, block_dropout, name=f"visual_block{i}")
-    x = keras.layers.GlobalAveragePooling2D(name="visual_gap")(x)  # (batch, filters[-1])
+        x = apply_vgg_block(
+            x, convs_per_block, block_filters, block_dropout, name=f"visual_block{i}"
+        )
+    x = keras.layers.GlobalAveragePooling2D(name="visual_gap")(
+        x
+    )  # (batch, filters[-1])
     x = keras.layers.Dense(feature_units, use_bias=False, name="visual_fc")(x)
     x = keras.layers.BatchNormalization(name="visual_fc_bn")(x)
     x = keras.layers.ReLU(name="visual_fc_relu")(x)
-    features = keras.layers.Identity(name="visual_features")(x)  # (batch, feature_units)
+    features = keras.layers.Identity(name="visual_features")(
+        x
+    )  # (batch, feature_units)
     return face, features
 
 
@@ -91,6 +135,10 @@ class VisualNet(BranchMixin, keras.Model):
     Args:
         labels: class names, in output order (kept in the saved config).
         face_size: input side in pixels; ``FACE_SIZE``.
+        lowpass_sigma: fixed Gaussian blur in pixels before the convolutions (0 = none).
+        lowpass_inference_only: blur only outside training (the training faces are
+            already blurred; see lowpass.py).
+        input_pool: average-pool factor applied after the blur (1 = none).
         filters: conv filters, one entry per VGG block (each block halves the side).
         convs_per_block: stacked 3x3 convs per block.
         block_dropout: dropout after each block's pool (0 = none).
@@ -106,6 +154,9 @@ class VisualNet(BranchMixin, keras.Model):
         self,
         labels=EMOTIONS,
         face_size=FACE_SIZE,
+        lowpass_sigma=0.0,
+        lowpass_inference_only=True,
+        input_pool=1,
         filters=(64, 128, 256),
         convs_per_block=2,
         block_dropout=0.25,
@@ -117,19 +168,29 @@ class VisualNet(BranchMixin, keras.Model):
         # === Functional graph ===
         face, features = visual_encoder(
             face_size=face_size,
+            lowpass_sigma=lowpass_sigma,
+            lowpass_inference_only=lowpass_inference_only,
+            input_pool=input_pool,
             filters=filters,
             convs_per_block=convs_per_block,
             block_dropout=block_dropout,
             feature_units=feature_units,
         )
         x = keras.layers.Dropout(dropout, name="visual_dropout")(features)
-        logits = keras.layers.Dense(len(labels), name="visual_logits")(x)  # (batch, classes)
-        probabilities = keras.layers.Softmax(dtype="float32", name="visual_probabilities")(logits)
+        logits = keras.layers.Dense(len(labels), name="visual_logits")(
+            x
+        )  # (batch, classes)
+        probabilities = keras.layers.Softmax(
+            dtype="float32", name="visual_probabilities"
+        )(logits)
         kwargs.setdefault("name", "visual_net")
         super().__init__(inputs=face, outputs=probabilities, **kwargs)
         # === Config ===
         self.labels = labels
         self.face_size = face_size
+        self.lowpass_sigma = lowpass_sigma
+        self.lowpass_inference_only = lowpass_inference_only
+        self.input_pool = input_pool
         self.filters = filters
         self.convs_per_block = convs_per_block
         self.block_dropout = block_dropout
@@ -142,6 +203,9 @@ class VisualNet(BranchMixin, keras.Model):
             "trainable": self.trainable,
             "labels": list(self.labels),
             "face_size": self.face_size,
+            "lowpass_sigma": self.lowpass_sigma,
+            "lowpass_inference_only": self.lowpass_inference_only,
+            "input_pool": self.input_pool,
             "filters": list(self.filters),
             "convs_per_block": self.convs_per_block,
             "block_dropout": self.block_dropout,

@@ -1,0 +1,88 @@
+"""A weights folder -> its test metrics, measured on the prepared corpora.
+
+    visual  FER2013 PublicTest faces              -> VisualNet -> 7-class metrics
+    audio   each corpus's test speakers' windows  -> AudioNet  -> clip-level metrics
+    fusion  label-matched test pairs              -> FusionNet -> pair-level metrics
+            (held-out speakers' windows x the held-out half of PublicTest,
+             drawn with the seed and pairing the fusion run used)
+
+The splits are those of training (``avmodel.training.data``), so these are the
+figures recorded in ``model_info.json``; ``compare`` checks that they reproduce.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from avmodel.constants import SEED
+from avmodel.hub import read_info
+from avmodel.metrics import evaluate_probabilities
+from avmodel.predict import load_networks
+from avmodel.training import data
+
+PREDICT_BATCH = 256
+DEFAULT_PAIRING = {"pairs_per_window": 3, "seed": SEED}  # TrainConfig defaults
+TOLERANCE = 0.0005  # accuracy difference still counted as reproduced (float round-off)
+
+
+def predict(model, x):
+    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0))
+
+
+def evaluate_visual(model, fer_folder):
+    split = data.visual_splits([fer_folder])["test"]
+    return {"visual: FER2013 PublicTest faces": evaluate_probabilities(predict(model, split.x), split.y)["sample"]}
+
+
+def evaluate_audio(model, audio_folders):
+    """Clip-level metrics per corpus (a clip's window probabilities averaged)."""
+    results = {}
+    for folder in audio_folders:
+        split = data.audio_splits([folder])["test"]
+        metrics = evaluate_probabilities(predict(model, split.x), split.y, split.clip)
+        name = Path(folder).name
+        results[f"audio: {name} test speakers, per clip"] = metrics.get("clip", metrics["sample"])
+    return results
+
+
+def evaluate_fusion(model, audio_folders, fer_folder, pairing):
+    """Pair-level metrics on the label-matched test pairs, with the branches alone beside them."""
+    split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
+    metrics = evaluate_probabilities(predict(model, split.x), split.y)["sample"]
+    return {"fusion: label-matched test pairs": metrics}
+
+
+def evaluate_branches_on_pairs(networks, audio_folders, fer_folder, pairing):
+    """Each branch alone on the same test pairs: the bar the fusion must clear."""
+    split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
+    return {
+        "audio alone: label-matched test pairs": evaluate_probabilities(
+            predict(networks["audio"], split.x["audio"]), split.y)["sample"],
+        "visual alone: label-matched test pairs": evaluate_probabilities(
+            predict(networks["visual"], split.x["face"]), split.y)["sample"],
+    }  # fmt: skip
+
+
+def evaluate_weights(weights_dir, fer_folder=None, audio_folders=()):
+    """{what was measured: metrics} for every network the given corpora allow."""
+    networks = load_networks(Path(weights_dir))
+    pairing = read_info(weights_dir).get("pairing", DEFAULT_PAIRING)
+    results = {}
+    if fer_folder:
+        results.update(evaluate_visual(networks["visual"], fer_folder))
+    if audio_folders:
+        results.update(evaluate_audio(networks["audio"], audio_folders))
+    if fer_folder and audio_folders:
+        results.update(evaluate_fusion(networks["fusion"], audio_folders, fer_folder, pairing))
+        results.update(evaluate_branches_on_pairs(networks, audio_folders, fer_folder, pairing))
+    return results
+
+
+def compare(measured, recorded):
+    """[(name, measured accuracy, recorded accuracy or None, reproduced?)] per measured metric."""
+    rows = []
+    for name, metrics in measured.items():
+        before = recorded.get(name, {}).get("accuracy")
+        same = before is not None and abs(metrics["accuracy"] - before) <= TOLERANCE
+        rows.append((name, metrics["accuracy"], before, same))
+    return rows

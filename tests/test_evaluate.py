@@ -1,0 +1,121 @@
+"""Release and evaluate: runs -> weights folder with measured metrics -> the same metrics again."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from avmodel import cli
+from avmodel.hub import INFO_FILE, MODEL_FILES
+from avmodel.prepare import prepare
+from avmodel.release import build_release
+from avmodel.training.config import TrainConfig
+from tests import media
+from tests.weights import TINY_AUDIO, TINY_FUSION, TINY_VISUAL
+
+# speakers: 03 test, 09 validation (HELD_OUT["emodb"]), 11 and 12 train; W angry, T sad
+VOICES = {f"{speaker}a0{k}{letter}a": tone for speaker in ("03", "09", "11", "12")
+          for k, (letter, tone) in enumerate((("W", 300), ("T", 700)), start=1)}  # fmt: skip
+FACES = {"train": {"angry": 3, "sad": 3}, "test": {"angry": 4, "sad": 4}}  # folder -> label -> count
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory):
+    voices, faces = tmp_path_factory.mktemp("voices"), tmp_path_factory.mktemp("faces")
+    for stem, tone in VOICES.items():
+        media.make_wav(voices / f"{stem}.wav", 2.0, tone_hz=tone)
+    rng = np.random.default_rng(0)
+    for side, labels in FACES.items():
+        prefix = "Training" if side == "train" else "PublicTest"
+        for label, count in labels.items():
+            (faces / side / label).mkdir(parents=True)
+            for k in range(count):
+                pixels = rng.integers(0, 256, (48, 48), dtype=np.uint8)
+                Image.fromarray(pixels).save(faces / side / label / f"{prefix}_{label}{k}.jpg")
+    audio, fer = tmp_path_factory.mktemp("emodb"), tmp_path_factory.mktemp("fer2013")
+    prepare("emodb", voices, audio, workers=1)
+    prepare("fer2013", faces, fer, workers=1)
+    return {"audio": audio, "fer": fer}
+
+
+def make_run(folder, task, network, data, **config):
+    folder.mkdir(parents=True)
+    network.save(folder / "best.keras")
+    (folder / "config.json").write_text(TrainConfig(task=task, data=data, out=str(folder), **config).to_json())
+    (folder / "metrics.json").write_text(json.dumps({"training": {"epochs_run": 1, "seconds": 1.0}}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def release(corpora, tmp_path_factory):
+    import keras
+
+    from avmodel.models import AudioNet, FusionNet, VisualNet
+
+    keras.utils.set_random_seed(0)
+    root = tmp_path_factory.mktemp("runs")
+    audio, visual = AudioNet(**TINY_AUDIO), VisualNet(**TINY_VISUAL)
+    fusion = FusionNet.from_branches(audio, visual, **TINY_FUSION)
+    data = (str(corpora["audio"]),)
+    runs = {
+        "audio": make_run(root / "audio", "audio", audio, data),
+        "visual": make_run(root / "visual", "visual", visual, (str(corpora["fer"]),)),
+        "fusion": make_run(root / "fusion", "fusion", fusion, data, face_data=(str(corpora["fer"]),),
+                           audio_model="a.keras", visual_model="v.keras", pairs_per_window=2, seed=7),
+    }  # fmt: skip
+    out = root / "weights"
+    info = build_release(runs, out, str(corpora["fer"]), [str(corpora["audio"])])
+    return out, info
+
+
+def test_release_folder_holds_weights_and_measured_metrics(release, corpora):
+    out, info = release
+    assert all((out / name).is_file() for name in (*MODEL_FILES.values(), INFO_FILE))
+    assert json.loads((out / INFO_FILE).read_text()) == info
+    assert info["pairing"] == {"pairs_per_window": 2, "seed": 7}
+    assert info["config"]["visual"]["task"] == "visual" and info["code_version"]
+    metrics = info["metrics"]
+    assert metrics["visual: FER2013 PublicTest faces"]["samples"] == 8
+    audio = metrics[f"audio: {corpora['audio'].name} test speakers, per clip"]
+    assert audio["samples"] == 2 and set(audio["classes"]) == {"angry", "sad"}  # speaker 03's two clips
+    fused = metrics["fusion: label-matched test pairs"]
+    assert fused["samples"] == metrics["audio alone: label-matched test pairs"]["samples"] > 0
+    for entry in metrics.values():
+        assert entry["command"].startswith("avmodel evaluate --fer ")
+        assert 0 <= entry["accuracy"] <= 1 and len(entry["confusion"]) == len(entry["classes"])
+
+
+def evaluate(out, corpora, *extra):
+    argv = ["evaluate", "--weights", str(out), "--fer", str(corpora["fer"]), "--audio-data", str(corpora["audio"])]
+    return cli.main([*argv, *extra])
+
+
+def test_evaluate_reproduces_the_recorded_metrics(release, corpora, capsys, tmp_path):
+    out, info = release
+    assert evaluate(out, corpora, "--json", str(tmp_path / "m.json")) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("reproduced") == len(info["metrics"]) and "DIFFERS" not in printed
+    measured = json.loads((tmp_path / "m.json").read_text())
+    assert {k: v["accuracy"] for k, v in measured.items()} == {k: v["accuracy"] for k, v in info["metrics"].items()}
+
+
+def test_evaluate_flags_a_recorded_figure_that_does_not_reproduce(release, corpora, capsys, tmp_path):
+    out, info = release
+    tampered = tmp_path / "weights"
+    tampered.mkdir()
+    for name in MODEL_FILES.values():
+        (tampered / name).write_bytes((out / name).read_bytes())
+    changed = json.loads(json.dumps(info))
+    entry = changed["metrics"]["visual: FER2013 PublicTest faces"]
+    entry["accuracy"] = 1.0 - entry["accuracy"] if entry["accuracy"] != 0.5 else 0.9
+    (tampered / INFO_FILE).write_text(json.dumps(changed))
+    assert evaluate(tampered, corpora) == 1
+    assert "visual: FER2013 PublicTest faces" in capsys.readouterr().out.split("DIFFERS")[0]
+
+
+def test_evaluate_without_inputs_or_weights_says_so(tmp_path, capsys):
+    assert cli.main(["evaluate"]) == 2
+    assert "--fer" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--weights", str(tmp_path / "none"), "--fer", str(tmp_path)]) == 2
+    assert "no weights folder" in capsys.readouterr().err
