@@ -19,6 +19,7 @@ from avmodel.prepare import OK, load_arrays, read_clips
 PAPER_SPLIT = "paper_80_20"  # random stratified 80/20 clip split (the paper's protocol)
 SUBJECT_FOLDS = "subject_folds"  # speaker-independent k-fold cross-validation
 CORPUS_SPLIT = "corpus_split"  # the corpus's own split (FER2013: train / publictest)
+HELD_OUT_SPEAKERS = "held_out_speakers"  # avmodel.training's speaker split: train speakers / test speakers
 MANIFESTS = {PAPER_SPLIT: "paper_80_20.csv", SUBJECT_FOLDS: "subject_folds.csv", CORPUS_SPLIT: "corpus_split.csv"}
 CORPUS_TEST_SPLIT = {"fer2013": "publictest"}  # corpus split used as the test side (PrivateTest is withheld)
 
@@ -65,6 +66,8 @@ def read_splits(prepared, protocol, corpus=""):
     """The Splits of one protocol from the folder's manifest; [] when it has none."""
     from avmodel.splits import read_manifest
 
+    if protocol == HELD_OUT_SPEAKERS:
+        return held_out_split(prepared, corpus)
     path = Path(prepared) / "splits" / MANIFESTS[protocol]
     if not path.is_file():
         return []
@@ -76,6 +79,20 @@ def read_splits(prepared, protocol, corpus=""):
     test_side = CORPUS_TEST_SPLIT.get(corpus, "test")
     name = "80/20" if protocol == PAPER_SPLIT else f"train/{test_side}"
     return [_split(protocol, name, assignments, lambda v: v == "train", lambda v: v == test_side)]
+
+
+def held_out_split(prepared, corpus):
+    """The released networks' own speaker split: training speakers / test speakers.
+
+    The split of ``avmodel.training.data.HELD_OUT``: the one partition on which
+    weights trained by ``avmodel train`` can be measured as given (epochs 0)
+    without having heard the test speakers. Validation speakers sit on neither side.
+    """
+    from avmodel.training.data import speaker_split
+
+    sides = {row["clip_id"]: speaker_split(corpus, row["speaker"]) for row in read_clips(prepared) if row["status"] == OK}
+    split = _split(HELD_OUT_SPEAKERS, "train/test speakers", sides, lambda v: v == "train", lambda v: v == "test")
+    return [split] if split.test else []
 
 
 def _split(protocol, name, assignments, is_train, is_test):

@@ -14,6 +14,7 @@ PROTOCOL_NAMES = {
     "paper_80_20": "paper protocol: random stratified 80/20 clip split",
     "subject_folds": "subject-independent folds (mean ± std)",
     "corpus_split": "corpus split (FER2013 train / PublicTest)",
+    "held_out_speakers": "held-out test speakers of avmodel's training (emoDB 03, 08; RAVDESS 19, 20)",
 }
 CORPUS_NAMES = {
     "enterface05": "eNTERFACE'05",
@@ -30,6 +31,10 @@ STANDING_NOTES = (
     "to the classes present in it.",
     "Published figures are quoted from the papers, not measured here; measured rows say how they were measured.",
     "A row that was not measured holds no number, only the reason.",
+    "Weights trained by `avmodel train` have heard every emoDB / RAVDESS speaker except the held-out ones; "
+    "evaluated as given (--epochs 0), only their held-out-speaker rows are speaker-independent. Subject-fold "
+    "rows are speaker-independent when the networks start from random weights or weights that never heard "
+    "these corpora.",
 )
 
 

@@ -2,8 +2,8 @@
 
     sources {corpus: path} -> prepared folders -> ClipSets + split manifests
       eNTERFACE'05  paper 80/20 and subject folds; audio, visual, fused (six classes)
-      emoDB         subject folds; audio
-      RAVDESS       subject folds; audio (+ visual, fused when its clips have faces)
+      emoDB         subject folds, held-out test speakers; audio
+      RAVDESS       the same; audio (+ visual, fused when its clips have faces)
       FER2013       train / PublicTest; visual
       pairs         emoDB / RAVDESS voices x FER2013 faces of the same label; subject folds
     -> rows (benchmark.rows) + what each corpus held
@@ -18,8 +18,9 @@ from benchmark import data, evaluate, rows
 
 ENTERFACE, FER2013, EMODB, RAVDESS = "enterface05", "fer2013", "emodb", "ravdess"
 CORPORA = (ENTERFACE, FER2013, EMODB, RAVDESS)
-PROTOCOLS = {ENTERFACE: (data.PAPER_SPLIT, data.SUBJECT_FOLDS), EMODB: (data.SUBJECT_FOLDS,),
-             RAVDESS: (data.SUBJECT_FOLDS,), FER2013: (data.CORPUS_SPLIT,)}  # fmt: skip
+PROTOCOLS = {ENTERFACE: (data.PAPER_SPLIT, data.SUBJECT_FOLDS),
+             EMODB: (data.SUBJECT_FOLDS, data.HELD_OUT_SPEAKERS), RAVDESS: (data.SUBJECT_FOLDS, data.HELD_OUT_SPEAKERS),
+             FER2013: (data.CORPUS_SPLIT,)}  # fmt: skip
 PAIR_FACE_SIDES = ("train", "publictest")  # FER2013 faces of the train / test side of the pairs
 
 

@@ -119,3 +119,12 @@ def test_evaluate_without_inputs_or_weights_says_so(tmp_path, capsys):
     assert "--fer" in capsys.readouterr().err
     assert cli.main(["evaluate", "--weights", str(tmp_path / "none"), "--fer", str(tmp_path)]) == 2
     assert "no weights folder" in capsys.readouterr().err
+
+
+def test_benchmark_held_out_split_is_the_training_speaker_split(corpora):
+    from benchmark.data import HELD_OUT_SPEAKERS, read_splits
+
+    (split,) = read_splits(corpora["audio"], HELD_OUT_SPEAKERS, "emodb")
+    assert sorted(c[:2] for c in split.train) == ["11", "11", "12", "12"]  # validation speaker 09 on neither side
+    assert sorted(c[:2] for c in split.test) == ["03", "03"]
+    assert read_splits(corpora["audio"], HELD_OUT_SPEAKERS, "enterface05") == []  # no held-out speakers there
