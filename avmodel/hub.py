@@ -148,16 +148,36 @@ def model_card(info, repo_id="ORG/NAME"):
 
 
 def metrics_table(metrics):
-    """{what: {name: value, ..., "command": str}} -> a Markdown table, every number as measured."""
+    """{what: {name: value, ..., "command": str}} -> Markdown: a table, then each confusion matrix.
+
+    Entries in ``avmodel.metrics.summarise`` form get accuracy, macro-F1, chance and
+    per-class recall columns; anything else is listed as name/value pairs.
+    """
     if not metrics:
         return "No measurements are recorded in model_info.json yet, so none are claimed here."
-    rows = ["| measured | values | command |", "|---|---|---|"]
+    rows = ["| measured | n | accuracy | chance (uniform / majority) | macro-F1 | recall per class | command |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    matrices = []
     for what, values in metrics.items():
         values = values if isinstance(values, dict) else {"value": values}
-        command = values.get("command", "")
-        shown = ", ".join(f"{name} {_number(value)}" for name, value in values.items() if name != "command")
-        rows.append(f"| {what} | {shown} | {f'`{command}`' if command else 'not recorded'} |")
-    return "\n".join(rows)
+        command = f"`{values['command']}`" if values.get("command") else "not recorded"
+        if "per_class" in values:
+            recall = ", ".join(f"{name} {v['recall']:.2f}" for name, v in values["per_class"].items())
+            rows.append(f"| {what} | {values['samples']} | **{values['accuracy']:.4f}** | "
+                        f"{values['chance_uniform']:.3f} / {values['chance_majority']:.3f} | "
+                        f"{values['macro_f1']:.3f} | {recall} | {command} |")  # fmt: skip
+            matrices.append(confusion_block(what, values["classes"], values["confusion"]))
+        else:
+            shown = ", ".join(f"{name} {_number(value)}" for name, value in values.items() if name != "command")
+            rows.append(f"| {what} | | {shown} | | | | {command} |")
+    return "\n".join(rows + matrices)
+
+
+def confusion_block(what, classes, confusion):
+    """A confusion matrix as a Markdown table (rows: true class, columns: predicted)."""
+    header = ["", f"Confusion, {what} (rows true, columns predicted):", "",
+              "| | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]  # fmt: skip
+    return "\n".join(header + [f"| {name} | " + " | ".join(map(str, row)) + " |" for name, row in zip(classes, confusion)])
 
 
 def _number(value):

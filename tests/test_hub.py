@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from avmodel.metrics import summarise
 from avmodel.hub import BUNDLED_WEIGHTS, CORPUS_LICENCES, build_upload_folder, model_card, resolve_weights
 from avmodel.predict import load_networks
 
@@ -18,8 +20,9 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"  # a commit hash, as the Hub
 def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
     weights = Path(shutil.copytree(tiny_weights, tmp_path / "weights"))
     info = json.loads((weights / "model_info.json").read_text())
-    info["metrics"] = {"visual / FER2013 PublicTest": {"accuracy": 0.6512, "n": 3589,
-                                                      "command": "avmodel evaluate visual --split test"}}  # fmt: skip
+    summary = summarise(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), [0, 1])  # avmodel.metrics form
+    info["metrics"] = {"visual: FER2013 PublicTest faces": {**summary, "command": "avmodel evaluate --fer cache/fer2013"},
+                       "throughput": {"clips_per_second": 2.5}}  # fmt: skip
     info["data"] = {"visual": "FER2013 train"}
     (weights / "model_info.json").write_text(json.dumps(info))
     folder = build_upload_folder(weights, tmp_path / "upload", repo_id="org/name")
@@ -28,7 +31,10 @@ def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: keras\n")
     assert "angry`, `disgust`" in card and 'Predictor("org/name")' in card
-    assert "| visual / FER2013 PublicTest | accuracy 0.6512, n 3589 | `avmodel evaluate visual --split test` |" in card
+    assert ("| visual: FER2013 PublicTest faces | 4 | **0.7500** | 0.500 / 0.500 | 0.733 | angry 0.50, disgust 1.00 "
+            "| `avmodel evaluate --fer cache/fer2013` |") in card  # fmt: skip
+    assert "| angry | 1 | 1 |\n| disgust | 0 | 2 |" in card  # the confusion matrix, rows true
+    assert "| throughput | | clips_per_second 2.5000 | | | | not recorded |" in card
     assert "label-matched pairs" in card and "- **visual**: FER2013 train" in card
     for corpus, licence in CORPUS_LICENCES:
         assert f"| {corpus} | {licence} |" in card
