@@ -45,22 +45,14 @@ def evaluate_audio(model, audio_folders):
     return results
 
 
-def evaluate_fusion(model, audio_folders, fer_folder, pairing):
-    """Pair-level metrics on the label-matched test pairs, with the branches alone beside them."""
+def evaluate_pairs(networks, audio_folders, fer_folder, pairing):
+    """The fusion on the label-matched test pairs, and each branch alone on the same pairs:
+    the bar the fusion must clear."""
     split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
-    metrics = evaluate_probabilities(predict(model, split.x), split.y)["sample"]
-    return {"fusion: label-matched test pairs": metrics}
-
-
-def evaluate_branches_on_pairs(networks, audio_folders, fer_folder, pairing):
-    """Each branch alone on the same test pairs: the bar the fusion must clear."""
-    split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
-    return {
-        "audio alone: label-matched test pairs": evaluate_probabilities(
-            predict(networks["audio"], split.x["audio"]), split.y)["sample"],
-        "visual alone: label-matched test pairs": evaluate_probabilities(
-            predict(networks["visual"], split.x["face"]), split.y)["sample"],
-    }  # fmt: skip
+    inputs = {"fusion": split.x, "audio alone": split.x["audio"], "visual alone": split.x["face"]}
+    role = {"fusion": "fusion", "audio alone": "audio", "visual alone": "visual"}
+    return {f"{name}: label-matched test pairs": evaluate_probabilities(predict(networks[role[name]], x), split.y)["sample"]
+            for name, x in inputs.items()}  # fmt: skip
 
 
 def evaluate_weights(weights_dir, fer_folder=None, audio_folders=()):
@@ -73,8 +65,7 @@ def evaluate_weights(weights_dir, fer_folder=None, audio_folders=()):
     if audio_folders:
         results.update(evaluate_audio(networks["audio"], audio_folders))
     if fer_folder and audio_folders:
-        results.update(evaluate_fusion(networks["fusion"], audio_folders, fer_folder, pairing))
-        results.update(evaluate_branches_on_pairs(networks, audio_folders, fer_folder, pairing))
+        results.update(evaluate_pairs(networks, audio_folders, fer_folder, pairing))
     return results
 
 
