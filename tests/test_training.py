@@ -62,3 +62,18 @@ def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatc
     with open(tmp_path / "log.csv") as file:
         epochs = [row["epoch"] for row in csv.DictReader(file)]
     assert epochs == ["0", "1", "2"]  # epoch 0 is not trained twice
+
+
+def test_audio_noise_leaves_padding_silent_and_inference_untouched():
+    """Noise in the zero padding made batch norm learn a silence level inference never sees."""
+    import numpy as np
+
+    from avmodel.training.augment import AUDIO_NOISE, audio_augmentation
+
+    window = np.zeros((4, 2000), "float32")
+    window[:, :1000] = np.random.default_rng(0).standard_normal((4, 1000))  # a short clip, zero-padded
+    layer = audio_augmentation(seed=0)
+    noisy = keras.ops.convert_to_numpy(layer(window, training=True))
+    assert np.all(noisy[:, 1000:] == 0)
+    assert np.std(noisy[:, :1000] - window[:, :1000]) == pytest.approx(AUDIO_NOISE, rel=0.1)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(window, training=False)), window)

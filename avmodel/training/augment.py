@@ -6,13 +6,18 @@ per image on the CPU with one PIL affine warp, batch by batch in a
 437 ms per 128-face step on the JAX GPU backend against 13 ms without them
 (measured on an H100, scripts/gpu_step_timing.py). The paper's colour
 saturation does not apply to grayscale faces.
-Audio: light Gaussian noise on the z-normalised waveform (a Keras layer).
+Audio: light Gaussian noise on the z-normalised waveform, never on the zero
+padding of a short clip (a Keras layer). Noise in the padding taught the log-mel
+front end's batch norm a silence level that inference never sees (padding is
+exact zeros there): measured, the same weights scored 51% on training windows in
+training mode and 26% in inference mode.
 """
 
 import math
 
 import keras
 import numpy as np
+from keras import ops
 from PIL import Image
 
 ROTATION_DEGREES = 10  # +-
@@ -71,6 +76,29 @@ class AugmentedBatches(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(self.y))
 
 
+@keras.saving.register_keras_serializable(package="avmodel")
+class SignalNoise(keras.layers.Layer):
+    """(batch, samples) -> the same plus Gaussian noise of ``stddev`` where the signal is not
+    exactly zero (padding stays silent); identity outside training."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev, self.seed = stddev, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        noise = keras.random.normal(ops.shape(inputs), stddev=self.stddev, dtype=inputs.dtype, seed=self.seed_generator)
+        return inputs + noise * ops.cast(ops.not_equal(inputs, 0), inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
 def audio_augmentation(seed):
-    """(batch, samples) -> the same plus light Gaussian noise (training only)."""
-    return keras.Sequential([keras.layers.GaussianNoise(AUDIO_NOISE, seed=seed)], name="audio_augmentation")
+    """(batch, samples) -> the same plus light noise on the signal (training only)."""
+    return SignalNoise(AUDIO_NOISE, seed=seed, name="audio_augmentation")
