@@ -1,6 +1,6 @@
 """Training runs -> a release weights folder, with the metrics measured on it.
 
-    runs/{audio,visual,fusion}/best.keras   -> WEIGHTS/{audio,visual,fusion}.keras
+    runs/{audio,visual,fusion}/best.keras   -> WEIGHTS/{audio,visual,fusion}.keras (no optimizer state)
     runs/*/config.json, data.json, metrics.json, log.csv -> WEIGHTS/model_info.json:
         labels, config (per network), data, splits, training (epochs, seconds, backend),
         pairing (how the fusion pairs were drawn), code version, and the metrics that
@@ -8,13 +8,13 @@
 """
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 from avmodel.constants import EMOTIONS
 from avmodel.evaluate import evaluate_weights
 from avmodel.hub import INFO_FILE, MODEL_FILES
+from avmodel.models import load_model
 
 SPLITS = {
     "visual": "FER2013 train (28,709 faces) for training; PublicTest (3,589) for validation and test; "
@@ -57,8 +57,8 @@ def build_release(runs, out, fer_folder, audio_folders):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = {role: run_record(runs[role]) for role in MODEL_FILES}
-    for role, name in MODEL_FILES.items():
-        shutil.copy2(Path(runs[role]) / "best.keras", out / name)
+    for role, name in MODEL_FILES.items():  # re-saved uncompiled: no optimizer state (a third of the bytes)
+        load_model(Path(runs[role]) / "best.keras").save(out / name)
     fusion_config = records["fusion"]["config"]
     info = {
         "labels": list(EMOTIONS),

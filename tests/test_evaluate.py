@@ -41,6 +41,8 @@ def corpora(tmp_path_factory):
 
 def make_run(folder, task, network, data, **config):
     folder.mkdir(parents=True)
+    network.compile(optimizer="adam", loss="categorical_crossentropy")
+    network.optimizer.build(network.trainable_variables)  # a run's best.keras carries Adam's moments
     network.save(folder / "best.keras")
     (folder / "config.json").write_text(TrainConfig(task=task, data=data, out=str(folder), **config).to_json())
     (folder / "metrics.json").write_text(json.dumps({"training": {"epochs_run": 1, "seconds": 1.0}}))
@@ -128,3 +130,16 @@ def test_benchmark_held_out_split_is_the_training_speaker_split(corpora):
     assert sorted(c[:2] for c in split.train) == ["11", "11", "12", "12"]  # validation speaker 09 on neither side
     assert sorted(c[:2] for c in split.test) == ["03", "03"]
     assert read_splits(corpora["audio"], HELD_OUT_SPEAKERS, "enterface05") == []  # no held-out speakers there
+
+
+def test_released_files_carry_no_optimizer_state(release):
+    import zipfile
+
+    import h5py
+
+    out, _ = release
+    for name in MODEL_FILES.values():
+        with zipfile.ZipFile(out / name) as archive:
+            archive.extract("model.weights.h5", out / "unzipped" / name)
+        with h5py.File(out / "unzipped" / name / "model.weights.h5") as weights:
+            assert "optimizer" not in weights, name
