@@ -22,7 +22,7 @@ from avmodel.baseline import AvotsBaseline, FaceClassifier, FaceTraining
 from avmodel.baseline.voting import decide
 from avmodel.constants import NUM_CLASSES
 from benchmark import networks, rows
-from benchmark.data import labels_present
+from benchmark.data import HELD_OUT_SPEAKERS, labels_present
 from benchmark.finetune import FineTune, finetune
 
 MODALITIES = ("audio", "visual", "fused")
@@ -31,6 +31,7 @@ NO_INPUT_NOTE = {"audio": "test clips without audio", "visual": "test clips with
 FALLBACK_NOTE = " (predicted as the split's most frequent training class)"
 ONE_MODALITY_NOTE = "test clips without a face or without audio (fused answer from the other modality, as avmodel.predict does)"
 ROLE_OF = {"audio": "audio", "visual": "visual", "fused": "fusion"}
+HEARD_CAVEAT = "not speaker-independent: the weights were trained on this corpus's speakers, test speakers included"
 
 
 @dataclass
@@ -64,6 +65,8 @@ def evaluate_protocol(corpus, protocol, splits, train_pool, test_pool, modalitie
     outcomes = {(system, m): [] for system in rows.SYSTEMS for m in modalities}
     seconds = {system: 0.0 for system in rows.SYSTEMS}
     training = {"avots_baseline": _baseline_training(settings), "avmodel": _network_training(settings)}
+    if protocol != HELD_OUT_SPEAKERS and corpus.split("+")[0] in trained_corpora(settings.weights):
+        training["avmodel"]["caveat"] = HEARD_CAVEAT
     networks_reason = settings.networks_unavailable()
     for split in splits:
         train, test = _side(train_pool, split.train), _side(test_pool, split.test)
@@ -173,6 +176,17 @@ def pretrain_faces(fer_train, settings, log=print):
 
     classifier = FaceClassifier(settings.face_training).pretrain(*labelled_faces(fer_train))
     return classifier.model.get_weights()
+
+
+def trained_corpora(weights):
+    """Names of the prepared folders the weights' audio network was trained on (model_info.json)."""
+    if weights is None:
+        return set()
+    from avmodel.hub import read_info
+
+    config = read_info(weights).get("config", {})
+    audio = config.get("audio", {}) if isinstance(config.get("audio"), dict) else {}
+    return {Path(folder).name for folder in audio.get("data", [])}
 
 
 def _baseline_training(settings):

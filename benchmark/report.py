@@ -166,7 +166,8 @@ def _table_line(row):
 def _training_text(row):
     training = row.get("training") or {}
     if row["system"] == "avmodel":
-        return f"{training.get('procedure', '')}; {len(row['splits'])} split(s)"
+        caveat = f"; **{training['caveat']}**" if training.get("caveat") else ""
+        return f"{training.get('procedure', '')}; {len(row['splits'])} split(s){caveat}"
     return f"fitted per split; {len(row['splits'])} split(s)"
 
 

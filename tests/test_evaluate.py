@@ -143,3 +143,14 @@ def test_released_files_carry_no_optimizer_state(release):
             archive.extract("model.weights.h5", out / "unzipped" / name)
         with h5py.File(out / "unzipped" / name / "model.weights.h5") as weights:
             assert "optimizer" not in weights, name
+
+
+def test_benchmark_flags_rows_whose_weights_heard_the_test_speakers(tmp_path):
+    from benchmark.evaluate import HEARD_CAVEAT, trained_corpora
+    from benchmark.report import _training_text
+
+    (tmp_path / INFO_FILE).write_text(json.dumps({"config": {"audio": {"data": ["cache/emodb", "cache/ravdess"]}}}))
+    assert trained_corpora(tmp_path) == {"emodb", "ravdess"}
+    assert trained_corpora(None) == set()
+    row = {"system": "avmodel", "splits": [1, 2], "training": {"procedure": "evaluated as given", "caveat": HEARD_CAVEAT}}
+    assert _training_text(row) == f"evaluated as given; 2 split(s); **{HEARD_CAVEAT}**"
