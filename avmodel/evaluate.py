@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from avmodel.constants import SEED
 from avmodel.hub import read_info
 from avmodel.metrics import evaluate_probabilities
 from avmodel.predict import load_networks
 from avmodel.training import data
+from avmodel.training.config import TrainConfig
 
 PREDICT_BATCH = 256
-DEFAULT_PAIRING = {"pairs_per_window": 3, "seed": SEED}  # TrainConfig defaults
+DEFAULT_PAIRING = {key: TrainConfig.__dataclass_fields__[key].default for key in ("pairs_per_window", "seed")}
 TOLERANCE = 0.0005  # accuracy difference still counted as reproduced (float round-off)
 
 
@@ -49,10 +49,10 @@ def evaluate_pairs(networks, audio_folders, fer_folder, pairing):
     """The fusion on the label-matched test pairs, and each branch alone on the same pairs:
     the bar the fusion must clear."""
     split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
-    inputs = {"fusion": split.x, "audio alone": split.x["audio"], "visual alone": split.x["face"]}
-    role = {"fusion": "fusion", "audio alone": "audio", "visual alone": "visual"}
-    return {f"{name}: label-matched test pairs": evaluate_probabilities(predict(networks[role[name]], x), split.y)["sample"]
-            for name, x in inputs.items()}  # fmt: skip
+    inputs = (("fusion", "fusion", split.x), ("audio alone", "audio", split.x["audio"]),
+              ("visual alone", "visual", split.x["face"]))  # (name, network, its input)
+    return {f"{name}: label-matched test pairs": evaluate_probabilities(predict(networks[role], x), split.y)["sample"]
+            for name, role, x in inputs}  # fmt: skip
 
 
 def evaluate_weights(weights_dir, fer_folder=None, audio_folders=()):

@@ -15,12 +15,14 @@ from avmodel.constants import EMOTIONS
 from avmodel.evaluate import evaluate_weights
 from avmodel.hub import INFO_FILE, MODEL_FILES
 from avmodel.models import load_model
+from avmodel.training.data import HELD_OUT
 
 SPLITS = {
     "visual": "FER2013 train (28,709 faces) for training; PublicTest (3,589) for validation and test; "
               "PrivateTest withheld",
-    "audio": "speaker-independent: emoDB speakers 09, 10 validation and 03, 08 test; RAVDESS actors 17, 18 "
-             "validation and 19, 20 test; all other speakers train; RAVDESS actors 21-24 withheld",
+    "audio": "speaker-independent: " + "; ".join(f"{corpus} speakers {', '.join(val)} validation and {', '.join(test)} test"
+                                                 for corpus, (val, test) in HELD_OUT.items())
+             + "; all other speakers train; RAVDESS actors 21-24 withheld",
     "fusion": "label-matched pairs: training speakers' windows x FER2013 train faces; validation and test: "
               "the held-out speakers' windows x the two halves of PublicTest (a face and a voice of the same "
               "emotion from different corpora, never a real audio-visual clip)",

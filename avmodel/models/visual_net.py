@@ -23,16 +23,8 @@ LOWPASS_SIGMA = 6.4  # pixels at FACE_SIZE: the measured blur of FER2013's train
 
 # Constructor arguments that describe the feature extractor (everything but
 # the classifier); the fusion network rebuilds the encoder from these.
-ENCODER_ARGS = (
-    "face_size",
-    "lowpass_sigma",
-    "lowpass_inference_only",
-    "input_pool",
-    "filters",
-    "convs_per_block",
-    "block_dropout",
-    "feature_units",
-)
+ENCODER_ARGS = ("face_size", "lowpass_sigma", "lowpass_inference_only", "input_pool", "filters", "convs_per_block",
+                "block_dropout", "feature_units")  # fmt: skip
 
 PRESETS = {
     # The paper (3.2): VGG16-like, 3 blocks of stacked 3x3 convs.
@@ -74,9 +66,7 @@ def apply_vgg_block(x, num_convs, filters, dropout, name):
     x: (batch, height, width, channels) -> (batch, height / 2, width / 2, filters).
     """
     for i in range(1, num_convs + 1):
-        x = keras.layers.Conv2D(
-            filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}"
-        )(x)
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
         x = keras.layers.BatchNormalization(name=f"{name}_bn{i}")(x)
         x = keras.layers.ReLU(name=f"{name}_relu{i}")(x)
     x = keras.layers.MaxPooling2D(2, name=f"{name}_pool")(x)
@@ -100,27 +90,19 @@ def visual_encoder(
     face_input: (batch, face_size, face_size, 1) raw 0..255 grayscale, named "face".
     features: (batch, feature_units), the output of layer "visual_features".
     """
-    face = keras.Input(
-        (face_size, face_size, 1), name="face"
-    )  # (batch, height, width, 1)
+    face = keras.Input((face_size, face_size, 1), name="face")  # (batch, height, width, 1)
     x = keras.layers.Rescaling(1.0 / 255, name="visual_rescale")(face)
     if lowpass_sigma:
         x = GaussianLowPass(lowpass_sigma, lowpass_inference_only, name="visual_lowpass")(x)
     if input_pool > 1:  # (batch, face_size / input_pool, face_size / input_pool, 1)
         x = keras.layers.AveragePooling2D(input_pool, name="visual_input_pool")(x)
     for i, block_filters in enumerate(filters, start=1):
-        x = apply_vgg_block(
-            x, convs_per_block, block_filters, block_dropout, name=f"visual_block{i}"
-        )
-    x = keras.layers.GlobalAveragePooling2D(name="visual_gap")(
-        x
-    )  # (batch, filters[-1])
+        x = apply_vgg_block(x, convs_per_block, block_filters, block_dropout, name=f"visual_block{i}")
+    x = keras.layers.GlobalAveragePooling2D(name="visual_gap")(x)  # (batch, filters[-1])
     x = keras.layers.Dense(feature_units, use_bias=False, name="visual_fc")(x)
     x = keras.layers.BatchNormalization(name="visual_fc_bn")(x)
     x = keras.layers.ReLU(name="visual_fc_relu")(x)
-    features = keras.layers.Identity(name="visual_features")(
-        x
-    )  # (batch, feature_units)
+    features = keras.layers.Identity(name="visual_features")(x)  # (batch, feature_units)
     return face, features
 
 
@@ -177,12 +159,8 @@ class VisualNet(BranchMixin, keras.Model):
             feature_units=feature_units,
         )
         x = keras.layers.Dropout(dropout, name="visual_dropout")(features)
-        logits = keras.layers.Dense(len(labels), name="visual_logits")(
-            x
-        )  # (batch, classes)
-        probabilities = keras.layers.Softmax(
-            dtype="float32", name="visual_probabilities"
-        )(logits)
+        logits = keras.layers.Dense(len(labels), name="visual_logits")(x)  # (batch, classes)
+        probabilities = keras.layers.Softmax(dtype="float32", name="visual_probabilities")(logits)
         kwargs.setdefault("name", "visual_net")
         super().__init__(inputs=face, outputs=probabilities, **kwargs)
         # === Config ===
