@@ -26,6 +26,10 @@ TINY_AUDIO = {
     "logmel": dict(
         AudioNet.PRESETS["logmel"], window_samples=WINDOW, filters=(4, 4, 4), num_mel_bins=16, lstm_units=8
     ),
+    "logmel-masked": dict(
+        AudioNet.PRESETS["logmel-masked"], window_samples=WINDOW, filters=(4, 4, 4), num_mel_bins=16,
+        spec_masks=(3, 4), lstm_units=8,
+    ),
 }
 TINY_VISUAL = dict(face_size=SIDE, filters=(4, 4, 8), feature_units=8)
 
@@ -61,6 +65,7 @@ def one_hot_labels(seed=0):
 CASES = {  # name -> (build, inputs)
     "audio_waveform": (lambda **kw: tiny_audio("waveform", **kw), audio_batch),
     "audio_logmel": (lambda **kw: tiny_audio("logmel", **kw), audio_batch),
+    "audio_logmel_masked": (lambda **kw: tiny_audio("logmel-masked", **kw), audio_batch),
     "visual": (tiny_visual, face_batch),
     "fusion": (tiny_fusion, fusion_batch),
 }
@@ -218,6 +223,8 @@ BACKEND_SCRIPT = textwrap.dedent(
     assert keras.backend.backend() == {backend!r}, keras.backend.backend()
     audio = AudioNet(window_samples=1600, filters=(4, 4, 4), lstm_units=8)
     logmel = AudioNet.from_preset("logmel", window_samples=1600, filters=(4, 4, 4), num_mel_bins=16, lstm_units=8)
+    masked = AudioNet.from_preset("logmel-masked", window_samples=1600, filters=(4, 4, 4), num_mel_bins=16,
+                                  spec_masks=(3, 4), lstm_units=8)
     visual = VisualNet(face_size=16, filters=(4, 4, 8), feature_units=8)
     fusion = FusionNet.from_branches(audio, visual, hidden_units=(8, 8))
     wave = np.random.default_rng(0).standard_normal((2, 1600)).astype("float32")
@@ -225,6 +232,8 @@ BACKEND_SCRIPT = textwrap.dedent(
     for model, x in [(audio, wave), (logmel, wave), (visual, face), (fusion, {{"audio": wave, "face": face}})]:
         p = keras.ops.convert_to_numpy(model(x))
         assert p.shape == (2, 7) and np.allclose(p.sum(axis=1), 1, atol=1e-5), (model.name, p)
+    p = keras.ops.convert_to_numpy(masked(wave, training=True))  # SpecMask draws its bands
+    assert p.shape == (2, 7) and np.allclose(p.sum(axis=1), 1, atol=1e-5), p
     print("ok")
     """
 )

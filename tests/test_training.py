@@ -48,6 +48,23 @@ def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):
         assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
 
 
+def test_warm_start_continues_from_a_finished_run(prepared, tmp_path):
+    """init_model: a finished run's network trained further (BackupAndRestore keeps no backup)."""
+    import numpy as np
+
+    run.train(config(prepared, tmp_path / "first"))
+    first = keras.saving.load_model(tmp_path / "first" / "best.keras")
+    continued = config(prepared, tmp_path / "second", init_model=str(tmp_path / "first" / "best.keras"))
+    start = run.build_model(continued)
+    for before, after in zip(first.get_weights(), start.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    run.train(continued)
+    assert json.loads((tmp_path / "second" / "config.json").read_text())["init_model"].endswith("best.keras")
+    with pytest.raises(ValueError, match="init_model is for visual and audio"):
+        TrainConfig(task="fusion", data=("x",), out="y", audio_model="a", visual_model="v", face_data=("f",),
+                    init_model="m")  # fmt: skip
+
+
 def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatch):
     class Interrupt(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -26,6 +26,7 @@ from keras import ops
 
 from avmodel.constants import EMOTIONS, KERNEL_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
 from avmodel.models.branch import BranchMixin
+from avmodel.models.specmask import SpecMask
 
 # Log-mel framing (front end "logmel" only).
 MEL_FRAME_SAMPLES = round(0.025 * SAMPLE_RATE)  # 400 samples = 25 ms analysis window
@@ -45,6 +46,7 @@ ENCODER_ARGS = (
     "conv_strides",
     "pool_sizes",
     "num_mel_bins",
+    "spec_masks",
     "block_dropout",
     "lstm_units",
 )
@@ -69,6 +71,20 @@ PRESETS = {
         conv_strides=(1, 1, 1),
         pool_sizes=(2, 2, 2),
         num_mel_bins=64,
+        block_dropout=0.2,
+        lstm_units=256,
+        dropout=0.25,
+    ),
+    # "logmel" with SpecAugment masking while training (specmask.py): two bands of up
+    # to 20 frames (0.2 s) and two of up to 8 of the 64 mel bins per window.
+    "logmel-masked": dict(
+        frontend="logmel",
+        filters=(32, 64, 128),
+        kernel_size=3,
+        conv_strides=(1, 1, 1),
+        pool_sizes=(2, 2, 2),
+        num_mel_bins=64,
+        spec_masks=(20, 8),
         block_dropout=0.2,
         lstm_units=256,
         dropout=0.25,
@@ -111,8 +127,11 @@ def apply_audio_block(x, filters, kernel_size, strides, pool_size, dropout, name
     return x
 
 
-def apply_logmel_frontend(waveform, num_mel_bins):
-    """(batch, samples) -> (batch, frames, num_mel_bins, 1) normalised log-mel power."""
+def apply_logmel_frontend(waveform, num_mel_bins, spec_masks=(0, 0)):
+    """(batch, samples) -> (batch, frames, num_mel_bins, 1) normalised log-mel power.
+
+    spec_masks: (widest frame band, widest mel band) masked while training; (0, 0) = none.
+    """
     x = keras.layers.MelSpectrogram(
         fft_length=MEL_FFT_LENGTH,
         sequence_stride=MEL_HOP_SAMPLES,
@@ -125,6 +144,8 @@ def apply_logmel_frontend(waveform, num_mel_bins):
     x = LogCompression(name="audio_frontend_log")(x)
     x = keras.layers.Permute((2, 1), name="audio_frontend_transpose")(x)  # (batch, frames, mels)
     x = keras.layers.BatchNormalization(name="audio_frontend_norm")(x)  # per mel bin
+    if any(spec_masks):
+        x = SpecMask(*spec_masks, name="audio_frontend_specmask")(x)
     return keras.layers.Reshape((-1, num_mel_bins, 1), name="audio_frontend_reshape")(x)
 
 
@@ -136,6 +157,7 @@ def audio_encoder(
     conv_strides=(4, 1, 1),
     pool_sizes=(4, 4, 4),
     num_mel_bins=64,
+    spec_masks=(0, 0),
     block_dropout=0.0,
     lstm_units=256,
 ):
@@ -156,7 +178,7 @@ def audio_encoder(
         x = keras.layers.Reshape((window_samples, 1), name="audio_frontend_reshape")(waveform)
         rank = 1
     else:
-        x = apply_logmel_frontend(waveform, num_mel_bins)
+        x = apply_logmel_frontend(waveform, num_mel_bins, tuple(spec_masks))
         rank = 2
     blocks = zip(filters, conv_strides, pool_sizes)
     for i, (block_filters, strides, pool_size) in enumerate(blocks, start=1):
@@ -188,6 +210,7 @@ class AudioNet(BranchMixin, keras.Model):
         conv_strides: conv stride per block.
         pool_sizes: max-pool size per block (k x k for "logmel").
         num_mel_bins: mel bands ("logmel" only).
+        spec_masks: (frames, mel bins): widest bands masked while training ("logmel" only).
         block_dropout: dropout after each block (0 = none).
         lstm_units: LSTM width = feature size.
         dropout: dropout between features and the classifier.
@@ -207,6 +230,7 @@ class AudioNet(BranchMixin, keras.Model):
         conv_strides=(4, 1, 1),
         pool_sizes=(4, 4, 4),
         num_mel_bins=64,
+        spec_masks=(0, 0),
         block_dropout=0.0,
         lstm_units=256,
         dropout=0.25,
@@ -223,6 +247,7 @@ class AudioNet(BranchMixin, keras.Model):
             conv_strides=conv_strides,
             pool_sizes=pool_sizes,
             num_mel_bins=num_mel_bins,
+            spec_masks=tuple(spec_masks),
             block_dropout=block_dropout,
             lstm_units=lstm_units,
         )
@@ -240,6 +265,7 @@ class AudioNet(BranchMixin, keras.Model):
         self.conv_strides = conv_strides
         self.pool_sizes = pool_sizes
         self.num_mel_bins = num_mel_bins
+        self.spec_masks = tuple(spec_masks)
         self.block_dropout = block_dropout
         self.lstm_units = lstm_units
         self.dropout = dropout
@@ -256,6 +282,7 @@ class AudioNet(BranchMixin, keras.Model):
             "conv_strides": list(self.conv_strides),
             "pool_sizes": list(self.pool_sizes),
             "num_mel_bins": self.num_mel_bins,
+            "spec_masks": list(self.spec_masks),
             "block_dropout": self.block_dropout,
             "lstm_units": self.lstm_units,
             "dropout": self.dropout,

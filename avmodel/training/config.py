@@ -29,12 +29,15 @@ class TrainConfig:
     pairs_per_window: int = 3  # fusion: faces drawn per training audio window
     frozen_blocks: tuple = (2, 2)  # fusion: leading (audio, visual) conv blocks kept frozen
     time_limit_minutes: float = 0  # stop after the epoch that passes this budget (0: no limit)
+    init_model: str = ""  # visual/audio: start from this trained network (.keras) instead of new weights
 
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.task == "fusion" and not (self.audio_model and self.visual_model and self.face_data):
             raise ValueError("fusion needs audio_model, visual_model and face_data")
+        if self.task == "fusion" and self.init_model:
+            raise ValueError("init_model is for visual and audio; fusion starts from audio_model and visual_model")
 
     def to_json(self):
         return json.dumps(asdict(self), indent=2)

@@ -57,7 +57,9 @@ def load_splits(config):
 
 
 def build_model(config):
-    """A new network for the task; fusion starts from the two trained branches."""
+    """A new network for the task (or ``init_model``'s); fusion starts from the two trained branches."""
+    if config.init_model:  # warm start: a finished run continued, e.g. at a lower learning rate
+        return load_model(config.init_model)
     if config.task == "visual":
         return VisualNet.from_preset(config.preset)
     if config.task == "audio":
