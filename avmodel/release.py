@@ -40,11 +40,19 @@ def code_version():
 
 
 def run_record(run):
-    """What a training run folder says about itself: config, data, training figures."""
+    """What a training run folder says about itself: config, data, training figures.
+
+    A run warm-started from another run's weights (``init_model``) carries that run's
+    config and training figures under ``training["started_from"]``, and so on back.
+    """
     run = Path(run)
     config = json.loads((run / "config.json").read_text())
     metrics = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
-    record = {"config": config, "training": metrics.get("training", {})}
+    record = {"config": config, "training": dict(metrics.get("training", {}))}
+    parent = Path(config.get("init_model") or "").parent
+    if config.get("init_model") and (parent / "config.json").is_file():
+        earlier = run_record(parent)
+        record["training"]["started_from"] = {"config": earlier["config"], "training": earlier["training"]}
     if (run / "data.json").is_file():
         record["data"] = json.loads((run / "data.json").read_text())
     return record

@@ -60,9 +60,11 @@ def release(corpora, tmp_path_factory):
     audio, visual = AudioNet(**TINY_AUDIO), VisualNet(**TINY_VISUAL)
     fusion = FusionNet.from_branches(audio, visual, **TINY_FUSION)
     data = (str(corpora["audio"]),)
+    first = make_run(root / "visual-first", "visual", visual, (str(corpora["fer"]),), epochs=5)
     runs = {
         "audio": make_run(root / "audio", "audio", audio, data),
-        "visual": make_run(root / "visual", "visual", visual, (str(corpora["fer"]),)),
+        "visual": make_run(root / "visual", "visual", visual, (str(corpora["fer"]),),
+                           init_model=str(first / "best.keras")),  # fmt: skip
         "fusion": make_run(root / "fusion", "fusion", fusion, data, face_data=(str(corpora["fer"]),),
                            audio_model="a.keras", visual_model="v.keras", pairs_per_window=2, seed=7),
     }  # fmt: skip
@@ -77,6 +79,9 @@ def test_release_folder_holds_weights_and_measured_metrics(release, corpora):
     assert json.loads((out / INFO_FILE).read_text()) == info
     assert info["pairing"] == {"pairs_per_window": 2, "seed": 7}
     assert info["config"]["visual"]["task"] == "visual" and info["code_version"]
+    earlier = info["training"]["visual"]["started_from"]  # the warm start's first run, recorded
+    assert earlier["config"]["epochs"] == 5 and earlier["training"]["epochs_run"] == 1
+    assert "started_from" not in info["training"]["audio"]
     metrics = info["metrics"]
     assert metrics["visual: FER2013 PublicTest faces"]["samples"] == 8
     audio = metrics[f"audio: {corpora['audio'].name} test speakers, per clip"]
