@@ -66,13 +66,14 @@ def build_release(runs, out, fer_folder, audio_folders):
     """Copy the three runs' best weights into ``out`` and write model_info.json; returns the info dict."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    version = code_version()  # before the weights below change tracked files (which reads "-dirty")
     records = {role: run_record(runs[role]) for role in MODEL_FILES}
     for role, name in MODEL_FILES.items():  # re-saved uncompiled: no optimizer state (a third of the bytes)
         load_model(Path(runs[role]) / "best.keras").save(out / name)
     fusion_config = records["fusion"]["config"]
     info = {
         "labels": list(EMOTIONS),
-        "code_version": code_version(),
+        "code_version": version,
         "config": {role: record["config"] for role, record in records.items()},
         "training": {role: record["training"] for role, record in records.items()},
         "data": {role: ", ".join(Path(f).name for f in record["config"]["data"]) for role, record in records.items()},
