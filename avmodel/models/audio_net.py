@@ -51,6 +51,20 @@ ENCODER_ARGS = (
     "lstm_units",
 )
 
+# Log-mel CRNN: the usual stronger choice for small speech-emotion corpora.
+LOGMEL_PRESET = dict(
+    frontend="logmel",
+    filters=(32, 64, 128),
+    kernel_size=3,
+    conv_strides=(1, 1, 1),
+    pool_sizes=(2, 2, 2),
+    num_mel_bins=64,
+    block_dropout=0.2,
+    lstm_units=256,
+    dropout=0.25,
+)
+SPEC_MASKS = (20, 8)  # widest masked bands: 20 frames (0.2 s), 8 of the 64 mel bins
+
 PRESETS = {
     # The paper (3.1): raw waveform, 5 ms kernels, 32 filters, 3 blocks, LSTM.
     "paper": dict(
@@ -63,32 +77,10 @@ PRESETS = {
         lstm_units=256,
         dropout=0.25,
     ),
-    # Log-mel CRNN: the usual stronger choice for small speech-emotion corpora.
-    "logmel": dict(
-        frontend="logmel",
-        filters=(32, 64, 128),
-        kernel_size=3,
-        conv_strides=(1, 1, 1),
-        pool_sizes=(2, 2, 2),
-        num_mel_bins=64,
-        block_dropout=0.2,
-        lstm_units=256,
-        dropout=0.25,
-    ),
-    # "logmel" with SpecAugment masking while training (specmask.py): two bands of up
-    # to 20 frames (0.2 s) and two of up to 8 of the 64 mel bins per window.
-    "logmel-masked": dict(
-        frontend="logmel",
-        filters=(32, 64, 128),
-        kernel_size=3,
-        conv_strides=(1, 1, 1),
-        pool_sizes=(2, 2, 2),
-        num_mel_bins=64,
-        spec_masks=(20, 8),
-        block_dropout=0.2,
-        lstm_units=256,
-        dropout=0.25,
-    ),
+    "logmel": LOGMEL_PRESET,
+    # "logmel" with SpecAugment masking while training (specmask.py): two bands of
+    # frames and two of mel bins per window, at most SPEC_MASKS wide.
+    "logmel-masked": {**LOGMEL_PRESET, "spec_masks": SPEC_MASKS},
 }
 
 
