@@ -20,8 +20,9 @@ from avmodel.training.data import HELD_OUT
 SPLITS = {
     "visual": "FER2013 train (28,709 faces) for training; PublicTest (3,589) for validation and test; "
               "PrivateTest withheld",
-    "audio": "speaker-independent: " + "; ".join(f"{corpus} speakers {', '.join(val)} validation and {', '.join(test)} test"
-                                                 for corpus, (val, test) in HELD_OUT.items())
+    "audio": "speaker-independent: "
+             + "; ".join(f"{corpus} speakers {', '.join(val)} validation and {', '.join(test)} test"
+                         for corpus, (val, test) in HELD_OUT.items())
              + "; all other speakers train; RAVDESS actors 21-24 withheld",
     "fusion": "label-matched pairs: training speakers' windows x FER2013 train faces; validation and test: "
               "the held-out speakers' windows x the two halves of PublicTest (a face and a voice of the same "
@@ -49,9 +50,9 @@ def run_record(run):
     config = json.loads((run / "config.json").read_text())
     metrics = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
     record = {"config": config, "training": dict(metrics.get("training", {}))}
-    parent = Path(config.get("init_model") or "").parent
-    if config.get("init_model") and (parent / "config.json").is_file():
-        earlier = run_record(parent)
+    init_model = config.get("init_model")
+    if init_model and (Path(init_model).parent / "config.json").is_file():
+        earlier = run_record(Path(init_model).parent)
         record["training"]["started_from"] = {"config": earlier["config"], "training": earlier["training"]}
     if (run / "data.json").is_file():
         record["data"] = json.loads((run / "data.json").read_text())

@@ -59,6 +59,10 @@ def test_warm_start_continues_from_a_finished_run(prepared, tmp_path):
     for before, after in zip(first.get_weights(), start.get_weights()):
         np.testing.assert_array_equal(before, after)
     run.train(continued)
+    with pytest.raises(ValueError, match="not a 'paper' AudioNet"):  # config.json would misname the network
+        run.build_model(config(prepared, tmp_path / "third", preset="paper", init_model=continued.init_model))
+    with pytest.raises(ValueError, match="holds a AudioNet; visual needs a VisualNet"):
+        run.build_model(config(prepared, tmp_path / "third", task="visual", init_model=continued.init_model))
     assert json.loads((tmp_path / "second" / "config.json").read_text())["init_model"].endswith("best.keras")
     with pytest.raises(ValueError, match="init_model is for visual and audio"):
         TrainConfig(task="fusion", data=("x",), out="y", audio_model="a", visual_model="v", face_data=("f",),

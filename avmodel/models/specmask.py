@@ -31,17 +31,16 @@ class SpecMask(keras.layers.Layer):
     def call(self, inputs, training=None):
         if not training:
             return inputs
-        keep = ops.ones_like(inputs)
+        bands = [(axis, width) for axis, width in ((1, self.max_frames), (2, self.max_mels)) if width]
         for _ in range(self.count):
-            keep = keep * self._band_keep(inputs, axis=1, max_width=self.max_frames)
-            keep = keep * self._band_keep(inputs, axis=2, max_width=self.max_mels)
-        return inputs * keep
+            for axis, max_width in bands:
+                inputs = inputs * self._band_keep(inputs, axis, max_width)
+        return inputs
 
     def _band_keep(self, inputs, axis, max_width):
-        """(batch, frames, mels) of 0 inside one random band along ``axis`` per example, 1 elsewhere."""
+        """0 inside one random band along ``axis`` per example, 1 elsewhere:
+        (batch, frames, 1) for axis 1, (batch, 1, mels) for axis 2."""
         batch, size = ops.shape(inputs)[0], inputs.shape[axis]
-        if not max_width:
-            return ops.ones_like(inputs)
         width = ops.floor(keras.random.uniform((batch, 1), 0, max_width + 1, seed=self.seed_generator))
         start = ops.floor(keras.random.uniform((batch, 1), 0, 1, seed=self.seed_generator) * (size - width + 1))
         position = ops.cast(ops.arange(size), inputs.dtype)[None, :]  # (1, size)

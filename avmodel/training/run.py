@@ -58,14 +58,25 @@ def load_splits(config):
 
 def build_model(config):
     """A new network for the task (or ``init_model``'s); fusion starts from the two trained branches."""
+    branch = {"visual": VisualNet, "audio": AudioNet}.get(config.task)
     if config.init_model:  # warm start: a finished run continued, e.g. at a lower learning rate
-        return load_model(config.init_model)
-    if config.task == "visual":
-        return VisualNet.from_preset(config.preset)
-    if config.task == "audio":
-        return AudioNet.from_preset(config.preset)
+        return checked_warm_start(load_model(config.init_model), branch, config)
+    if branch:
+        return branch.from_preset(config.preset)
     audio_model, visual_model = load_model(config.audio_model), load_model(config.visual_model)
     return FusionNet.from_branches(audio_model, visual_model, frozen_blocks=tuple(config.frozen_blocks))
+
+
+def checked_warm_start(model, branch, config):
+    """``model`` if it is the task's network in ``config.preset`` (so config.json tells the truth)."""
+    if not isinstance(model, branch):
+        raise ValueError(f"init_model {config.init_model} holds a {type(model).__name__}; "
+                         f"{config.task} needs a {branch.__name__}")  # fmt: skip
+    fresh = branch.from_preset(config.preset).get_config()
+    if any(model.get_config().get(key) != value for key, value in fresh.items() if key not in ("name", "trainable")):
+        raise ValueError(f"init_model {config.init_model} is not a {config.preset!r} {branch.__name__}; "
+                         "pass the --preset it was trained with")  # fmt: skip
+    return model
 
 
 def with_augmentation(model, config):
