@@ -18,13 +18,14 @@ MIN_REMAINDER_SAMPLES = int(WINDOW_SAMPLES * MIN_WINDOW_FRACTION)  # 16000
 def zscore(segment):
     """Zero mean, unit variance; a silent segment becomes zeros.
 
-    segment: (samples,) float -> (samples,) float32
+    segment: (samples,) float -> (samples,) float32. The statistics are taken in float64, so
+    even samples near float32's largest value give finite output.
     """
     segment = np.asarray(segment, dtype=np.float32)
-    std = float(segment.std()) if segment.size else 0.0
+    std = float(segment.std(dtype=np.float64)) if segment.size else 0.0
     if std < SILENCE_STD:
         return np.zeros_like(segment)
-    return (segment - segment.mean()) / std
+    return ((segment - segment.mean(dtype=np.float64)) / std).astype(np.float32)
 
 
 def to_window(segment):
@@ -34,6 +35,8 @@ def to_window(segment):
     """
     if len(segment) > WINDOW_SAMPLES:
         raise ValueError(f"segment has {len(segment)} samples, more than one window ({WINDOW_SAMPLES})")
+    if not np.isfinite(segment).all():
+        raise ValueError("segment has NaN or Inf samples (decode.iter_audio refuses such files)")
     window = np.zeros(WINDOW_SAMPLES, np.float32)
     window[: len(segment)] = zscore(segment)
     return window

@@ -6,6 +6,11 @@ Videos give both; audio files (wav, flac, mp3) give windows only; still
 images give one face (used whole when the image is already a tight face crop
 such as FER2013's 48x48, where the detector finds no box). What was found is
 recorded, never guessed: ``has_audio``, ``found`` per key frame, ``face_source``.
+
+Input that cannot carry an answer is refused with a ClipError saying why: longer
+than ``max_seconds`` (by the header, or counted while decoding when the header
+gives no duration), a stream that decodes to far less than its header declares
+(truncated), NaN or Inf audio, an image too small to hold a face.
 """
 
 from dataclasses import dataclass, field
@@ -15,16 +20,30 @@ import numpy as np
 from avmodel import audio, decode, faces
 from avmodel.constants import (
     FACE_SIZE,
+    KEYFRAME_STRIDE,
     MAX_CLIP_SECONDS,
     MIN_CLIP_SECONDS,
     SAMPLE_RATE,
     SEED,
     WINDOW_SAMPLES,
 )
-from avmodel.errors import ClipTooLongError, ClipTooShortError, NoAudioTrackError, NoFaceError
+from avmodel.errors import (
+    ClipTooLongError,
+    ClipTooShortError,
+    ImageTooSmallError,
+    NoAudioTrackError,
+    NoFaceError,
+    TruncatedStreamError,
+)
 
 FACE_FROM_DETECTOR = "detector"
 FACE_FROM_WHOLE_IMAGE = "whole image (already a face crop)"
+# A stream that decodes to less than this share of the duration its header declares is truncated
+# (a download or copy cut short, which loses any share). Honest files fall short by far less:
+# encoder priming and tracks of one recording ending a few frames apart cost tens of milliseconds,
+# so even a 1 s clip keeps well over half. Durations ffmpeg only estimates from the bit rate
+# (an mp3 without a Xing header) are not checked.
+MIN_DECODED_FRACTION = 0.5
 
 
 @dataclass
@@ -88,6 +107,8 @@ def load_clip(path, *, detector=None, seed=SEED, need_audio=False, need_face=Fal
     seed:       seeds the key-frame offset
     need_audio: raise NoAudioTrackError instead of returning a clip without audio
     need_face:  raise NoFaceError instead of returning a clip without any face
+    max_seconds: longer clips raise ClipTooLongError, by the header's duration or by the audio
+                 and key frames counted while decoding (the demo sets 60 s)
     Raises the ClipError subclasses of ``avmodel.errors`` for bad input.
     """
     info = decode.probe(path)
@@ -96,9 +117,9 @@ def load_clip(path, *, detector=None, seed=SEED, need_audio=False, need_face=Fal
     _check_duration(info, max_seconds)
     clip = ClipInputs(str(path), info.duration, info.has_audio, info.has_video)
     if info.has_audio:
-        _add_audio(clip, info)
+        _add_audio(clip, info, max_seconds)
     if info.has_video:
-        _add_faces(clip, info, detector or faces.FaceDetector(), seed)
+        _add_faces(clip, info, detector or faces.FaceDetector(), seed, max_seconds)
     return _require(clip, need_audio, need_face)
 
 
@@ -109,12 +130,19 @@ def _check_duration(info, max_seconds):
         raise ClipTooLongError(info.path, f"{info.duration:.1f} s; at most {max_seconds:g} s accepted")
 
 
-def _add_audio(clip, info):
+def _check_complete(info, seconds, stream):
+    """Raise TruncatedStreamError when a stream decoded to far less than the header declares."""
+    if info.duration and not info.duration_is_estimate and seconds < MIN_DECODED_FRACTION * info.duration:
+        raise TruncatedStreamError(info.path, f"decoded {seconds:.2f} s of {stream} of the {info.duration:.1f} s declared")
+
+
+def _add_audio(clip, info, max_seconds):
     """Windows from the streamed waveform; the decoded length also checks the container's duration."""
     decoded = [0]  # samples, counted as they stream past
-    chunks = _counted(decode.iter_audio(clip.path, WINDOW_SAMPLES, info), decoded)
+    chunks = _counted(decode.iter_audio(clip.path, WINDOW_SAMPLES, info, max_seconds), decoded)
     clip.windows, clip.window_starts = audio.windows_from_chunks(chunks)
     seconds = decoded[0] / SAMPLE_RATE
+    _check_complete(info, seconds, "audio")
     clip.duration = max(clip.duration, seconds)
     if not info.has_video and seconds < MIN_CLIP_SECONDS:
         raise ClipTooShortError(clip.path, f"{seconds:.2f} s of audio; at least {MIN_CLIP_SECONDS:g} s needed")
@@ -126,12 +154,19 @@ def _counted(chunks, counter):
         yield chunk
 
 
-def _add_faces(clip, info, detector, seed):
-    frames = decode.iter_key_frames(clip.path, info, seed=seed)
+def _add_faces(clip, info, detector, seed, max_seconds):
+    frames = decode.iter_key_frames(clip.path, info, seed=seed, max_seconds=max_seconds)
     times = []
     clip.faces, clip.found = faces.detect_and_crop(_record_times(frames, times), detector)
     clip.key_frame_times = np.asarray(times, np.float32)
     clip.face_source = FACE_FROM_DETECTOR if clip.has_face else ""
+    if not info.has_audio:  # with audio, the audio track has already been checked
+        _check_complete(info, _video_seconds(times, info), "video")
+
+
+def _video_seconds(times, info):
+    """Seconds of video the decoded key frames vouch for: up to one stride past the last one."""
+    return times[-1] + KEYFRAME_STRIDE / info.fps if times else 0.0
 
 
 def _record_times(key_frames, times):
@@ -142,6 +177,9 @@ def _record_times(key_frames, times):
 
 def _load_image(info, detector, need_face):
     """A still image: the detected face, or the whole image when it is already a face crop."""
+    side = faces.MIN_FACE_IMAGE_SIDE
+    if min(info.width, info.height) < side:
+        raise ImageTooSmallError(info.path, f"{info.width}x{info.height} px; a face needs at least {side}x{side} px")
     image = next(decode.iter_key_frames(info.path, info)).image
     clip = ClipInputs(info.path, 0.0, False, True, key_frame_times=np.zeros(1, np.float32))
     clip.faces, clip.found = faces.detect_and_crop([image], detector)

@@ -29,6 +29,24 @@ class NotAMediaFileError(UnreadableFileError):
     reason = "not an audio or video file"
 
 
+class TruncatedStreamError(UnreadableFileError):
+    """The stream decodes to far less than its header declares (e.g. a download cut short)."""
+
+    reason = "truncated"
+
+
+class NonFiniteAudioError(ClipError):
+    """The waveform holds NaN or Inf samples: no window of it can be normalised."""
+
+    reason = "non-finite audio"
+
+
+class ImageTooSmallError(ClipError):
+    """A still image too small to hold a face the detector or the face network could use."""
+
+    reason = "image too small"
+
+
 class NoAudioTrackError(ClipError):
     reason = "no audio track"
 
@@ -46,4 +64,32 @@ class ClipTooShortError(ClipError):
 
 
 class ClipTooLongError(ClipError):
+    """Longer than allowed, by the header's duration or by what was counted while decoding."""
+
     reason = "clip too long"
+
+
+class WeightsError(Exception):
+    """Weights that cannot be used: the message names the file (or folder) and the problem.
+
+    Raised at load time, before any clip is read: a damaged or foreign file, an
+    unknown class, a network that does not fit the data path in
+    ``avmodel.constants`` (window length, face size, label set) or three
+    networks that disagree.
+    """
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class MissingWeightsError(WeightsError, FileNotFoundError):
+    """No weights where they were asked for (also a FileNotFoundError)."""
+
+
+def short_message(error, limit=240):
+    """An exception's first line, at most ``limit`` characters (Keras appends whole configs to its messages)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    line = lines[0] if lines else type(error).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -2,13 +2,14 @@
 
 Per frame the detector's faces below FACE_MIN_CONFIDENCE are dropped and the
 largest remaining one is kept (in a talking-head clip, the speaker). Its box
-becomes a square on its longer side plus FACE_MARGIN on every side (0 by
-default: that matches the framing of FER2013's faces), is cut out (edge pixels
+becomes a square centred on it, of side (1 + 2 * FACE_MARGIN) times its longer
+side (0.88: FACE_MARGIN is -0.06, measured so that the eyes and mouth sit where
+they do in FER2013's faces; scripts/crop_gallery.py), is cut out (edge pixels
 repeat where the square leaves the frame), converted to grayscale and resized
 to FACE_SIZE x FACE_SIZE.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -18,17 +19,25 @@ from avmodel.constants import FACE_MARGIN, FACE_MIN_CONFIDENCE, FACE_SIZE
 DETECT_BATCH = 16  # key frames per MTCNN call
 MIN_FACE_PIXELS = 20  # MTCNN's smallest detectable face side, px
 TIGHT_CROP_MAX_SIDE = 2 * FACE_SIZE  # images up to this size may already be a face crop
+# px: a still image with a shorter side cannot hold a face. MTCNN finds none smaller than
+# MIN_FACE_PIXELS, and used whole such an image would be blown up more than 4.8x to FACE_SIZE
+# (FER2013's 48 px faces, the smallest the face network learnt from, are blown up 2x).
+MIN_FACE_IMAGE_SIDE = MIN_FACE_PIXELS
 
 
 @dataclass(frozen=True)
 class Box:
-    """A face box in pixels: top-left corner, width, height, detector confidence."""
+    """A face box in pixels: top-left corner, width, height, detector confidence,
+    and MTCNN's five keypoints {name: (x, y) pixels} (left_eye, right_eye, nose,
+    mouth_left, mouth_right; empty when not known).
+    """
 
     x: float
     y: float
     width: float
     height: float
     confidence: float
+    keypoints: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def area(self):
@@ -65,7 +74,7 @@ class FaceDetector:
     def best_box(self, faces):
         """The largest face at or above the confidence threshold, else None."""
         boxes = [
-            Box(*face["box"], confidence=float(face["confidence"]))
+            Box(*face["box"], confidence=float(face["confidence"]), keypoints=dict(face.get("keypoints", {})))
             for face in faces
             if face["confidence"] >= self.min_confidence
         ]
@@ -80,7 +89,8 @@ def to_gray(image):
 
 
 def square_around(box, margin=FACE_MARGIN):
-    """Square (left, top, side) in pixels centred on the box, with a margin on every side."""
+    """Square (left, top, side) in pixels centred on the box, of side (1 + 2 * margin) times
+    the box's longer side (a negative margin cuts inside the box)."""
     side = max(box.width, box.height) * (1 + 2 * margin)
     centre_x, centre_y = box.x + box.width / 2, box.y + box.height / 2
     return round(centre_x - side / 2), round(centre_y - side / 2), max(1, round(side))
@@ -131,8 +141,13 @@ def _crop_batch(batch, detector, crops, found):
 
 
 def is_tight_crop(image):
-    """True for a small, roughly square image that can only be a face crop (e.g. FER2013's 48x48)."""
+    """True for a small, roughly square image that can only be a face crop (e.g. FER2013's 48x48).
+
+    Images with a side under MIN_FACE_IMAGE_SIDE hold no face at all, so they are never one.
+    """
     height, width = image.shape[:2]
+    if min(height, width) < MIN_FACE_IMAGE_SIDE:
+        return False
     return max(height, width) <= TIGHT_CROP_MAX_SIDE and 0.8 <= width / height <= 1.25
 
 

@@ -22,6 +22,8 @@ import shutil
 from pathlib import Path
 from string import Template
 
+from avmodel.errors import MissingWeightsError, WeightsError, short_message
+
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "weights"  # the release weights shipped with the package
 MODEL_FILES = {"audio": "audio.keras", "visual": "visual.keras", "fusion": "fusion.keras"}
 INFO_FILE = "model_info.json"
@@ -46,8 +48,9 @@ def resolve_weights(spec=None, revision=None):
 
     spec:     None (bundled weights), a local folder, or a Hub id "org/name"
     revision: branch, tag or commit hash of a Hub id
-    Raises FileNotFoundError when the spec is neither an existing folder nor
-    a Hub id that can be downloaded or found in the cache.
+    Raises MissingWeightsError (a FileNotFoundError) when the spec is neither
+    an existing folder nor a Hub id that can be downloaded or found in the
+    cache, and WeightsError when the Hub refuses or the download fails.
     """
     if spec is None:
         return BUNDLED_WEIGHTS
@@ -55,7 +58,7 @@ def resolve_weights(spec=None, revision=None):
     if local.is_dir():
         return local
     if not REPO_ID.match(str(spec)):
-        raise FileNotFoundError(f"no weights folder {spec} (and it is not a Hub id like org/name)")
+        raise MissingWeightsError(spec, "no weights folder here (and it is not a Hub id like org/name)")
     return Path(_snapshot(str(spec), revision))
 
 
@@ -63,26 +66,48 @@ def _snapshot(repo_id, revision):
     """Download (or find in the cache) the files a Predictor needs from a Hub model repo."""
     try:
         from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
+        from huggingface_hub.errors import (
+            GatedRepoError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
     except ImportError as error:  # pragma: no cover - a dependency of the package
         raise ImportError("weights from the Hub need `pip install huggingface_hub`") from error
+    spec = f"{repo_id}{'@' + revision if revision else ''}"
     try:
         return snapshot_download(repo_id, revision=revision, allow_patterns=[*UPLOAD_FILES, "README.md"])
     except LocalEntryNotFoundError as error:  # offline, and not in the cache
-        raise FileNotFoundError(
-            f"{repo_id}{'@' + revision if revision else ''} is no local folder, is not in the Hub cache and "
-            "the Hub cannot be reached: connect once, or point --weights at a local folder"
-        ) from error
+        raise MissingWeightsError(spec, "is no local folder, is not in the Hub cache and the Hub cannot be "
+                                  "reached: connect once, or point --weights at a local folder") from error  # fmt: skip
+    except GatedRepoError as error:
+        raise WeightsError(spec, "a gated model repo: accept its conditions on the Hub and log in") from error
     except RepositoryNotFoundError as error:
-        raise FileNotFoundError(
-            f"{repo_id} is no local folder and no model repo on the Hub (or a private one: log in)"
-        ) from error
+        raise MissingWeightsError(spec, "is no local folder and no model repo on the Hub (or a private one: log in)") from error
+    except RevisionNotFoundError as error:
+        raise MissingWeightsError(spec, f"the model repo has no revision {revision!r}") from error
+    except (OSError, ValueError) as error:  # HTTP errors, a full disk, an invalid name or revision
+        raise WeightsError(spec, f"the Hub download failed ({type(error).__name__}: {short_message(error)})") from error
 
 
 def read_info(weights_dir):
-    """model_info.json of a weights folder as a dict ({} when there is none)."""
+    """model_info.json of a weights folder as a dict ({} when there is none).
+
+    Raises WeightsError when it is no JSON object or its labels are not a list of names.
+    """
     path = Path(weights_dir) / INFO_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise WeightsError(path, f"not readable JSON ({type(error).__name__}: {short_message(error)})") from error
+    if not isinstance(info, dict):
+        raise WeightsError(path, f"holds a JSON {type(info).__name__}, not an object")
+    labels = info.get("labels")
+    if labels is not None and not (isinstance(labels, list) and all(isinstance(label, str) for label in labels)):
+        raise WeightsError(path, f"its labels are {labels!r}, not a list of names")
+    return info
 
 
 # --- publishing ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Metrics of a model on a labelled split: accuracy, per-class recall, confusion, chance.
+"""Metrics of a model on a labelled split: accuracy, per-class recall, confusion, chance, ECE.
 
 Predictions are restricted to the classes the split can contain (``classes``):
 eNTERFACE'05 has no neutral, so its accuracy is six-class, argmax over six.
@@ -7,6 +7,7 @@ eNTERFACE'05 has no neutral, so its accuracy is six-class, argmax over six.
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 
+from avmodel.calibration import expected_calibration_error
 from avmodel.constants import EMOTIONS
 
 
@@ -47,9 +48,12 @@ def summarise(y_true, y_pred, classes):
 def evaluate_probabilities(probabilities, y, clip=None, classes=None):
     """Sample-level (and clip-level when ``clip`` is given) metrics of predicted probabilities."""
     classes = sorted(set(np.unique(y).tolist())) if classes is None else list(classes)
+    probabilities = np.asarray(probabilities)
     result = {"sample": summarise(y, restricted_argmax(probabilities, classes), classes)}
+    result["sample"]["ece"] = expected_calibration_error(probabilities, y)
     if clip is not None and len(np.unique(clip)) < len(clip):
         averaged, clips = clip_average(probabilities, clip)
         clip_labels = np.array([y[np.flatnonzero(clip == c)[0]] for c in clips])
         result["clip"] = summarise(clip_labels, restricted_argmax(averaged, classes), classes)
+        result["clip"]["ece"] = expected_calibration_error(averaged, clip_labels)
     return result

@@ -18,17 +18,44 @@ frame falls inside it, or the nearest face when none does. The fusion network
 scores every (window, face) pair and a window's fused answer is their mean.
 The clip's answer is the mean over windows (fused, audio) or over all faces
 (visual). A video without audio gets the same 2 s grid of windows, face only.
+
+Weights are checked when they load, not mid-batch: each file must be the
+network of its role, take the window length and face size of
+``avmodel.constants``, predict its label set, agree with the other two and
+give finite probabilities on a test input; anything else is a ``WeightsError``.
+In a batch (``iter_predict``) no exception of one file stops the others.
 """
+
+import logging
+from pathlib import Path
 
 import numpy as np
 
 from avmodel.clip import FACE_FROM_WHOLE_IMAGE, load_clip
-from avmodel.constants import EMOTIONS, MAX_CLIP_SECONDS, SEED, WINDOW_SECONDS
-from avmodel.errors import ClipError, NoFaceError
+from avmodel.constants import EMOTIONS, FACE_SIZE, MAX_CLIP_SECONDS, SEED, WINDOW_SAMPLES, WINDOW_SECONDS
+from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsError, short_message
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
 
 BATCH_SIZE = 32  # examples per network call: bounds memory on long clips
 AUDIO_VISUAL, AUDIO_ONLY, VISUAL_ONLY = "audio+visual", "audio only", "visual only"
+INTERNAL = "internal"  # the reason of a file that failed for any reason other than its input
+ROLE_CLASSES = {"audio": "AudioNet", "visual": "VisualNet", "fusion": "FusionNet"}
+INPUT_SHAPES = {  # what the data path feeds each network, per input, without the batch axis
+    "audio": {"audio": (WINDOW_SAMPLES,)},
+    "visual": {"face": (FACE_SIZE, FACE_SIZE, 1)},
+    "fusion": {"audio": (WINDOW_SAMPLES,), "face": (FACE_SIZE, FACE_SIZE, 1)},
+}
+log = logging.getLogger(__name__)
+
+
+class NonFiniteOutputError(Exception):
+    """A network gave NaN or infinite probabilities for a file: no answer is given for it."""
+
+    reason = "non-finite output"
+
+    def __init__(self, path, detail):
+        self.path = str(path)
+        super().__init__(f"{self.reason}: {self.path} ({detail})")
 
 
 class Predictor:
@@ -44,9 +71,9 @@ class Predictor:
         from avmodel.faces import FaceDetector
 
         self.weights_dir = resolve_weights(weights, revision)
-        self.networks = load_networks(self.weights_dir)
         self.info = read_info(self.weights_dir)
-        self.labels = check_labels(self.networks, self.info)
+        self.networks = load_networks(self.weights_dir)
+        self.labels = check_labels(self.networks, self.info, self.weights_dir)
         self.detector = detector or FaceDetector()
         self.seed = seed
         self.max_seconds = max_seconds
@@ -61,14 +88,30 @@ class Predictor:
         return self.predict_clip(clip), clip
 
     def predict_many(self, paths):
-        """Files -> result dicts, in order; a bad file gets ``error`` and ``reason`` and the rest go on."""
-        results = []
+        """Files -> result dicts, in order (``iter_predict``, collected)."""
+        return list(self.iter_predict(paths))
+
+    def iter_predict(self, paths):
+        """Yield one result dict per file, in order, as each one finishes.
+
+        A file that fails gets ``{"path", "error", "reason"}`` and the rest go on:
+        the ClipError's reason for bad input, "non-finite output", or "internal"
+        for any other exception (its type and message; the traceback goes to
+        this module's logger at DEBUG level only). Ctrl-C (KeyboardInterrupt)
+        stops the batch; what was yielded before stays with the caller.
+        """
         for path in paths:
-            try:
-                results.append(self.predict(path))
-            except ClipError as error:
-                results.append({"path": str(path), "error": str(error), "reason": error.reason})
-        return results
+            yield self.predict_or_error(path)
+
+    def predict_or_error(self, path):
+        """``predict(path)``, or the file's error entry: never raises an Exception."""
+        try:
+            return self.predict(path)
+        except (ClipError, NonFiniteOutputError) as error:
+            return error_entry(path, str(error), error.reason)
+        except Exception as error:  # one file's bug, or a resource running out: the batch goes on
+            log.debug("internal error on %s", path, exc_info=True)
+            return error_entry(path, f"internal error: {type(error).__name__}: {short_message(error)}", INTERNAL)
 
     def predict_clip(self, clip):
         """A loaded ``ClipInputs`` -> result dict."""
@@ -78,6 +121,9 @@ class Predictor:
         starts, ends = time_windows(clip)
         pairs = pair_faces(starts, ends, clip.face_times)
         scores = self._score(clip, pairs)
+        for name, rows in scores.items():
+            if rows is not None and not np.isfinite(rows).all():
+                raise NonFiniteOutputError(clip.path, f"the {name} network gave NaN or infinite probabilities")
         fused, audio, visual = (_mean(scores[name]) for name in ("fused", "audio", "visual"))
         answer = AUDIO_VISUAL if fused is not None else AUDIO_ONLY if audio is not None else VISUAL_ONLY
         probabilities = {AUDIO_VISUAL: fused, AUDIO_ONLY: audio, VISUAL_ONLY: visual}[answer]
@@ -131,30 +177,117 @@ class Predictor:
             return None
         return {label: float(p) for label, p in zip(self.labels, probabilities)}
 
+    @classmethod
+    def from_networks(cls, networks, labels=EMOTIONS, *, seed=SEED, max_seconds=MAX_CLIP_SECONDS):
+        """A Predictor of networks already in memory, for ``predict_clip`` on inputs decoded
+        elsewhere (``prepared_clip``): no weights folder, no face detector.
+
+        networks: {"audio", "visual", "fusion"}: Keras networks; a role may be left out when
+                  no clip holds its inputs (clips without faces never call visual or fusion).
+        """
+        predictor = cls.__new__(cls)
+        predictor.weights_dir, predictor.info, predictor.detector = None, {"labels": list(labels)}, None
+        predictor.networks = dict(networks)
+        predictor.labels = check_labels(predictor.networks, predictor.info)
+        predictor.seed, predictor.max_seconds = seed, max_seconds
+        return predictor
+
+
+def prepared_clip(windows, window_starts, faces, face_times, path=""):
+    """``ClipInputs`` of one clip from what ``avmodel prepare`` stores of it, for ``predict_clip``.
+
+    windows: (n_windows, WINDOW_SAMPLES), window_starts: (n_windows,) s,
+    faces: (n_faces, FACE_SIZE, FACE_SIZE) uint8 (the key frames with a face), face_times: (n_faces,) s.
+    The clip's duration is not stored: it is taken as far as its windows and faces reach.
+    """
+    from avmodel.clip import ClipInputs
+
+    windows, window_starts = np.asarray(windows, np.float32), np.asarray(window_starts, np.float32)
+    faces, face_times = np.asarray(faces, np.uint8), np.asarray(face_times, np.float32)
+    duration = float(max([*(window_starts + WINDOW_SECONDS), *face_times], default=0.0))
+    return ClipInputs(str(path), duration, len(windows) > 0, len(faces) > 0, windows=windows,
+                      window_starts=window_starts, faces=faces, found=np.ones(len(faces), bool),
+                      key_frame_times=face_times)  # fmt: skip
+
 
 # --- loading -------------------------------------------------------------------
 
 
+def error_entry(path, message, reason):
+    """What a batch gives a file that failed: its path, a sentence and a short tag to count."""
+    return {"path": str(path), "error": message, "reason": reason}
+
+
 def load_networks(weights_dir):
-    """{"audio": AudioNet, "visual": VisualNet, "fusion": FusionNet} from a weights folder."""
+    """{"audio": AudioNet, "visual": VisualNet, "fusion": FusionNet} from a weights folder, each checked.
+
+    Raises MissingWeightsError (a FileNotFoundError) when a file is missing and
+    WeightsError, naming the file and the problem, for any file that does not
+    load or does not fit the data path (``check_network``).
+    """
     from avmodel.models import load_model
 
+    weights_dir = Path(weights_dir)
     missing = [name for name in (*MODEL_FILES.values(), INFO_FILE) if not (weights_dir / name).is_file()]
     if missing:
-        raise FileNotFoundError(
-            f"no trained weights in {weights_dir} (missing {', '.join(missing)}): "
-            "train them (see the README) or pass a weights folder or Hub id (--weights)"
-        )
-    return {role: load_model(weights_dir / name) for role, name in MODEL_FILES.items()}
+        raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): "
+                                  "train them (see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
+    networks = {}
+    for role, name in MODEL_FILES.items():
+        networks[role] = check_network(role, load_model(weights_dir / name), weights_dir / name)
+    return networks
 
 
-def check_labels(networks, info):
-    """The one label order all three networks and model_info.json agree on."""
+def check_network(role, network, path):
+    """Refuse a network the data path cannot feed or read; returns it.
+
+    Its class must be the role's, its inputs the shapes in INPUT_SHAPES
+    (``avmodel.constants``: WINDOW_SAMPLES, FACE_SIZE), its labels the set
+    EMOTIONS, one output per label, and one test example (a silent window,
+    a black face) must give finite probabilities.
+    """
+    if type(network).__name__ != ROLE_CLASSES[role]:
+        raise WeightsError(path, f"holds a {type(network).__name__}, not the {role} network ({ROLE_CLASSES[role]})")
+    inputs = network.input if isinstance(network.input, dict) else {next(iter(INPUT_SHAPES[role])): network.input}
+    for name, expected in INPUT_SHAPES[role].items():
+        shape = tuple(inputs[name].shape[1:]) if name in inputs else None
+        if shape != expected:
+            raise WeightsError(path, _shape_problem(name, shape, expected))
+    labels = tuple(getattr(network, "labels", ()))
+    if sorted(labels) != sorted(EMOTIONS):
+        raise WeightsError(path, f"predicts the labels {', '.join(labels) or 'none'}, but avmodel's label set is "
+                                 f"{', '.join(EMOTIONS)} (avmodel.constants.EMOTIONS)")  # fmt: skip
+    example = {name: np.zeros((1, *shape), np.float32) for name, shape in INPUT_SHAPES[role].items()}
+    try:
+        probabilities = run_network(network, example if role == "fusion" else next(iter(example.values())))
+    except Exception as error:
+        raise WeightsError(path, f"fails on a test input ({type(error).__name__}: {short_message(error)})") from error
+    if probabilities.shape != (1, len(labels)):
+        raise WeightsError(path, f"gives {probabilities.shape[-1]} outputs per example, not one per label ({len(labels)})")
+    if not np.isfinite(probabilities).all():
+        raise WeightsError(path, "gives NaN or infinite probabilities on a test input (a silent window, a black face)")
+    return network
+
+
+def _shape_problem(name, shape, expected):
+    """The sentence for an input that does not fit the data path."""
+    if name == "audio" and shape and len(shape) == 1:
+        return (f"takes audio windows of {shape[0]} samples, but the data path cuts windows of {WINDOW_SAMPLES} "
+                f"({WINDOW_SECONDS} s, avmodel.constants.WINDOW_SAMPLES)")  # fmt: skip
+    if name == "face" and shape and len(shape) == 3:
+        return (f"takes {'x'.join(map(str, shape))} faces, but the data path crops {FACE_SIZE}x{FACE_SIZE}x1 "
+                "grayscale faces (avmodel.constants.FACE_SIZE)")  # fmt: skip
+    return f"its {name!r} input is {shape}, but the data path gives (batch, {', '.join(map(str, expected))})"
+
+
+def check_labels(networks, info, weights_dir=""):
+    """The one label order all three networks and model_info.json agree on; WeightsError where they do not."""
     labels = tuple(info.get("labels") or EMOTIONS)
     for role, network in networks.items():
         own = tuple(getattr(network, "labels", labels))
         if own != labels:
-            raise ValueError(f"the {role} network predicts {own} but model_info.json lists {labels}")
+            raise WeightsError(Path(weights_dir, MODEL_FILES[role]), f"the {role} network predicts ({', '.join(own)}) "
+                               f"but {INFO_FILE} lists ({', '.join(labels)}): all must share one label order")  # fmt: skip
     return labels
 
 

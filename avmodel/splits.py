@@ -1,12 +1,16 @@
 """Train/test assignments of corpus Items, and their CSV manifests.
 
-Two protocols:
+Three protocols:
 
 - ``paper_split``: the paper's, a random 80/20 split of clips stratified by
   label ("evaluated on 20 percentage of total data"). Speakers appear on both
   sides, so it measures speaker-dependent accuracy.
 - ``subject_folds``: speaker-independent k-fold cross-validation; no speaker
   is in the train and test part of any fold.
+- ``speaker_split``: the released networks' protocol, fixed per corpus
+  (``HELD_OUT``): named validation and test speakers, every other speaker
+  trains. Validation picks the epoch and fits the calibration; test speakers
+  are measured only.
 
 An assignment maps clip_id -> "train"/"test" (paper_split) or clip_id -> the
 number of the fold whose test part holds the clip (subject_folds). Items
@@ -29,10 +33,21 @@ from avmodel.corpora.result import natural_key
 
 TEST_FRACTION = 0.2  # paper, section 5: evaluated on 20 % of the clips
 N_FOLDS = 5  # default number of speaker-independent folds
-TRAIN, TEST = "train", "test"
+TRAIN, VAL, TEST = "train", "val", "test"
 MANIFEST_COLUMNS = ("clip_id", "path", "label", "speaker", "sentence", "corpus")
 SPLIT_COLUMN = "split"  # manifest column of a paper_split assignment
 FOLD_COLUMN = "fold"  # manifest column of a subject_folds assignment
+
+HELD_OUT = {  # corpus -> (validation speakers, test speakers): never trained on
+    "emodb": (("09", "10"), ("03", "08")),  # 09 f, 10 m | 03 m, 08 f
+    "ravdess": (("17", "18"), ("19", "20")),  # odd actors male, even female
+    # 1001 (the six audio-visual clips) is a test actor; the other 15 drawn by
+    # numpy.random.default_rng(1234).permutation of 1002..1081: val the first 8, test the next 7
+    "cremad": (("1024", "1026", "1027", "1035", "1045", "1051", "1068", "1076"),
+               ("1001", "1012", "1017", "1020", "1032", "1043", "1074", "1077")),  # fmt: skip
+    "savee": ((), ("KL",)),  # 4 speakers: one measured, three trained on
+    "tess": ((), ()),  # 2 speakers: both trained on (no speaker-independent TESS figure)
+}
 
 
 def paper_split(items, test_fraction=TEST_FRACTION, seed=SEED):
@@ -75,6 +90,24 @@ def subject_folds(items, k=N_FOLDS, seed=SEED):
             raise ValueError(f"fold {fold} of {k} is empty")
         fold_of.update({ordered[index].clip_id: fold for index in test})
     return {item.clip_id: fold_of[item.clip_id] for item in ordered}
+
+
+def speaker_split(items):
+    """The corpus's fixed HELD_OUT speakers: {clip_id: "train" | "val" | "test"}.
+
+    Raises ValueError for a corpus with no entry in HELD_OUT.
+    """
+    ordered = _ordered(items)
+    unknown = sorted({item.corpus for item in ordered} - set(HELD_OUT))
+    if unknown:
+        raise ValueError(f"no held-out speakers chosen for {unknown}: add them to HELD_OUT")
+    return {item.clip_id: side_of(item.corpus, item.speaker) for item in ordered}
+
+
+def side_of(corpus, speaker):
+    """"val", "test" or "train" for one speaker of ``corpus`` under HELD_OUT."""
+    val, test = HELD_OUT.get(corpus, ((), ()))
+    return VAL if speaker in val else TEST if speaker in test else TRAIN
 
 
 def select(items, assignments, value):

@@ -38,6 +38,8 @@ def build_parser():
     training.add_argument("--baseline-epochs", type=int, default=10, help="the baseline face network, per split")
     training.add_argument("--pretrain-epochs", type=int, default=10, help="the baseline face network on FER2013")
     training.add_argument("--seed", type=int, default=SEED)
+    training.add_argument("--runs", help="keep each network's training run here (avmodel train's run folder: "
+                                         "config.json, log.csv, best.keras); default: a temporary folder")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true", help="skip the Avots et al. baseline")
     parser.add_argument("--no-networks", action="store_true", help="skip avmodel's networks")
     parser.add_argument("--cache", default=DEFAULT_CACHE, help="where raw sources are prepared (resumable)")
@@ -69,6 +71,7 @@ def settings_from(args):
         face_training=FaceTraining(epochs=args.baseline_epochs, pretrain_epochs=args.pretrain_epochs, seed=args.seed),
         run_baseline=not args.no_baseline,
         run_networks=not args.no_networks,
+        runs=Path(args.runs) if args.runs else None,
     )
 
 

@@ -2,41 +2,29 @@
 
     --enterface PATH   the zip / extracted tree (prepared into --cache), or an already prepared folder
     -> prepared folder (clips.csv, windows.npy, faces.npy, ..., splits/*.csv)
-    -> ClipSet of the usable clips + Splits read from the manifests that ``avmodel prepare`` wrote
+    -> ClipSet of the usable clips + splits: a manifest of that folder (and a fold), which
+       ``avmodel.training.data.manifest_sides`` reads into train / val / test clips
 
-Every system is trained and tested on exactly these manifests, so the
-baseline and avmodel see the same clips on the same side of every split.
+A split is the two ``TrainConfig`` fields that name it, with a name for the report:
+{"name": "fold 3", "split_manifest": "splits/subject_folds.csv", "fold": 3}. Every system
+is trained and tested on exactly these manifests, read by avmodel.training's code, so
+the baseline and avmodel see the same clips on the same side of every split.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from avmodel.baseline import ClipSet
-from avmodel.prepare import OK, load_arrays, read_clips
+from avmodel.prepare import CORPUS_MANIFEST, OK, SPEAKER_MANIFEST, load_arrays, read_clips
 
 PAPER_SPLIT = "paper_80_20"  # random stratified 80/20 clip split (the paper's protocol)
 SUBJECT_FOLDS = "subject_folds"  # speaker-independent k-fold cross-validation
 CORPUS_SPLIT = "corpus_split"  # the corpus's own split (FER2013: train / publictest)
-HELD_OUT_SPEAKERS = "held_out_speakers"  # avmodel.training's speaker split: train speakers / test speakers
-MANIFESTS = {PAPER_SPLIT: "paper_80_20.csv", SUBJECT_FOLDS: "subject_folds.csv", CORPUS_SPLIT: "corpus_split.csv"}
-CORPUS_TEST_SPLIT = {"fer2013": "publictest"}  # corpus split used as the test side (PrivateTest is withheld)
-
-
-@dataclass(frozen=True)
-class Split:
-    """One train/test partition of a protocol.
-
-    protocol: PAPER_SPLIT | SUBJECT_FOLDS | CORPUS_SPLIT
-    name:     "80/20", "fold 3", "train/publictest"
-    train, test: clip ids
-    """
-
-    protocol: str
-    name: str
-    train: tuple
-    test: tuple
+HELD_OUT_SPEAKERS = "held_out_speakers"  # avmodel.splits.HELD_OUT: train / validation / test speakers
+MANIFESTS = {PAPER_SPLIT: "paper_80_20.csv", SUBJECT_FOLDS: "subject_folds.csv", CORPUS_SPLIT: CORPUS_MANIFEST,
+             HELD_OUT_SPEAKERS: SPEAKER_MANIFEST}  # fmt: skip
+SPLIT_NAMES = {PAPER_SPLIT: "80/20", CORPUS_SPLIT: "train/publictest", HELD_OUT_SPEAKERS: "train/test speakers"}
 
 
 def is_prepared(path):
@@ -62,43 +50,31 @@ def load_clips(prepared):
     return ClipSet.from_prepared(rows, load_arrays(prepared))
 
 
-def read_splits(prepared, protocol, corpus=""):
-    """The Splits of one protocol from the folder's manifest; [] when it has none."""
+def read_splits(prepared, protocol):
+    """The splits of one protocol from the folder's manifest; [] when it has none (or no test clips)."""
     from avmodel.splits import read_manifest
 
-    if protocol == HELD_OUT_SPEAKERS:
-        return held_out_split(prepared, corpus)
     path = Path(prepared) / "splits" / MANIFESTS[protocol]
     if not path.is_file():
         return []
-    _, assignments = read_manifest(path)
+    manifest = f"splits/{MANIFESTS[protocol]}"
     if protocol == SUBJECT_FOLDS:
-        folds = sorted(set(assignments.values()))
-        return [_split(protocol, f"fold {k}", assignments, lambda v, k=k: v != k, lambda v, k=k: v == k)
-                for k in folds]  # fmt: skip
-    test_side = CORPUS_TEST_SPLIT.get(corpus, "test")
-    name = "80/20" if protocol == PAPER_SPLIT else f"train/{test_side}"
-    return [_split(protocol, name, assignments, lambda v: v == "train", lambda v: v == test_side)]
+        folds = sorted(set(read_manifest(path)[1].values()))
+        return [{"name": f"fold {k}", "split_manifest": manifest, "fold": k} for k in folds]
+    split = {"name": SPLIT_NAMES[protocol], "split_manifest": manifest, "fold": -1}
+    return [split] if split_sides(prepared, split)[1] else []
 
 
-def held_out_split(prepared, corpus):
-    """The released networks' own speaker split: training speakers / test speakers.
+def split_sides(prepared, split):
+    """(train clip ids, test clip ids) of a split, as ``avmodel train`` reads its manifest.
 
-    The split of ``avmodel.training.data.HELD_OUT``: the one partition on which
-    weights trained by ``avmodel train`` can be measured as given (epochs 0)
-    without having heard the test speakers. Validation speakers sit on neither side.
+    Clips on neither side (the held-out validation speakers, FER2013's PrivateTest) are left out.
     """
-    from avmodel.training.data import speaker_split
+    from avmodel.training.data import manifest_sides
 
-    sides = {row["clip_id"]: speaker_split(corpus, row["speaker"]) for row in read_clips(prepared) if row["status"] == OK}
-    split = _split(HELD_OUT_SPEAKERS, "train/test speakers", sides, lambda v: v == "train", lambda v: v == "test")
-    return [split] if split.test else []
-
-
-def _split(protocol, name, assignments, is_train, is_test):
-    train = tuple(clip for clip, value in assignments.items() if is_train(value))
-    test = tuple(clip for clip, value in assignments.items() if is_test(value))
-    return Split(protocol, name, train, test)
+    sides = manifest_sides(prepared, split["split_manifest"], split["fold"])
+    return ([clip for clip, side in sides.items() if side == "train"],
+            [clip for clip, side in sides.items() if side == "test"])  # fmt: skip
 
 
 def labels_present(clips):

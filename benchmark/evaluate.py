@@ -1,9 +1,11 @@
 """Accuracy of both systems on one corpus, split by split, under the same manifests.
 
-    for each protocol, for each split (train ids, test ids):
+    for each protocol, for each split (a manifest of the prepared folder, and a fold):
+        train / test ids: the manifest's sides as avmodel.training.data reads them
         Avots baseline: fit on train -> majority votes / max-of-12 fusion on test
-        avmodel:        network per modality from --weights (or random), fine-tuned on
-                        train for --epochs (0: as given) -> clip probabilities on test
+        avmodel:        each network from --weights (or random), trained on the train side
+                        by avmodel.training.run.train for --epochs (0: as given; finetune.py)
+                        -> avmodel.predict's answer for every test clip (networks.py)
         -> decisions restricted to the corpus's classes -> (y_true, y_pred)
     -> one row per (system, modality): mean (± std) over splits, pooled per-class report
 
@@ -22,15 +24,16 @@ from avmodel.baseline import AvotsBaseline, FaceClassifier, FaceTraining
 from avmodel.baseline.voting import decide
 from avmodel.constants import NUM_CLASSES
 from benchmark import networks, rows
-from benchmark.data import HELD_OUT_SPEAKERS, labels_present
-from benchmark.finetune import FineTune, finetune
+from benchmark.data import HELD_OUT_SPEAKERS, labels_present, split_sides
+from benchmark.finetune import FineTune, finetuned
 
 MODALITIES = ("audio", "visual", "fused")
 NO_INPUT_NOTE = {"audio": "test clips without audio", "visual": "test clips without a face",
                  "fused": "test clips without audio or face"}  # fmt: skip
 FALLBACK_NOTE = " (predicted as the split's most frequent training class)"
 ONE_MODALITY_NOTE = "test clips without a face or without audio (fused answer from the other modality, as avmodel.predict does)"
-ROLE_OF = {"audio": "audio", "visual": "visual", "fused": "fusion"}
+FINETUNED = ("trained on each split's train side by avmodel.training.run.train (validation: the manifest's "
+             "val side where it has one, else none and fixed epochs)")  # fmt: skip
 HEARD_CAVEAT = "not speaker-independent: the weights were trained on this corpus's speakers, test speakers included"
 
 
@@ -44,6 +47,7 @@ class Settings:
     run_baseline: bool = True
     run_networks: bool = True
     build_network: object = networks.build_network  # (role, weights) -> (model, origin); tests use tiny ones
+    runs: Path | None = None  # folder of the training runs (benchmark.run: --runs, or a temporary one)
     pretrained_faces: list | None = None  # FaceAlexNet weights pre-trained on FER2013 (baseline)
 
     def networks_unavailable(self):
@@ -55,11 +59,14 @@ class Settings:
         return None
 
 
-def evaluate_protocol(corpus, protocol, splits, train_pool, test_pool, modalities, settings, log=print):
+def evaluate_protocol(corpus, protocol, prepared, splits, train_pool, test_pool, modalities, settings, log=print,
+                      training_data=None):  # fmt: skip
     """Rows of both systems for one protocol.
 
-    splits: list of data.Split; train_pool / test_pool: ClipSets the train / test ids are taken
-    from (the same ClipSet, except for label-matched pairs).
+    prepared: the folder whose manifests the splits name; splits: ``data.read_splits``;
+    train_pool / test_pool: ClipSets the train / test ids are taken from (the same ClipSet,
+    except for label-matched pairs). training_data: {role: TrainConfig fields} where a network
+    trains on other data than ``prepared`` split by the split (the pairs' faces).
     """
     classes = labels_present(test_pool)
     outcomes = {(system, m): [] for system in rows.SYSTEMS for m in modalities}
@@ -69,20 +76,31 @@ def evaluate_protocol(corpus, protocol, splits, train_pool, test_pool, modalitie
         training["avmodel"]["caveat"] = HEARD_CAVEAT
     networks_reason = settings.networks_unavailable()
     for split in splits:
-        train, test = _side(train_pool, split.train), _side(test_pool, split.test)
-        log(f"{corpus} {protocol} {split.name}: {len(train)} train / {len(test)} test clips")
+        train_ids, test_ids = split_sides(prepared, split)
+        train, test = _side(train_pool, train_ids), _side(test_pool, test_ids)
+        log(f"{corpus} {protocol} {split['name']}: {len(train)} train / {len(test)} test clips")
         if settings.run_baseline:
             started = time.monotonic()
-            _collect(outcomes, "avots_baseline", split.name, test, run_baseline(train, test, classes, modalities, settings))
+            decisions = run_baseline(train, test, classes, modalities, settings)
+            _collect(outcomes, "avots_baseline", split["name"], test, decisions)
             seconds["avots_baseline"] += time.monotonic() - started
         if networks_reason is None:
             started = time.monotonic()
-            _collect(outcomes, "avmodel", split.name, test, run_networks(train, test, classes, modalities, settings))
+            where = train_sides(prepared, split, training_data)
+            decisions = run_networks(train, test, classes, modalities, settings, where)
+            _collect(outcomes, "avmodel", split["name"], test, decisions)
             seconds["avmodel"] += time.monotonic() - started
     reasons = {"avots_baseline": None if settings.run_baseline else "baseline not run (--no-baseline)",
                "avmodel": networks_reason}  # fmt: skip
     return [_row(corpus, protocol, system, modality, outcomes[system, modality], classes, training[system],
                  seconds[system], reasons[system]) for system in rows.SYSTEMS for modality in modalities]  # fmt: skip
+
+
+def train_sides(prepared, split, training_data=None):
+    """{role: the TrainConfig fields of its train side}: ``prepared`` split by ``split``,
+    with ``training_data``'s fields where it has any for a role."""
+    own = {"data": (str(prepared),), "split_manifest": split["split_manifest"], "fold": split["fold"]}
+    return {role: {**own, **(training_data or {}).get(role, {})} for role in networks.ROLES}
 
 
 def _side(pool, ids):
@@ -134,39 +152,41 @@ def _pretrained_face_network(settings):
     return model
 
 
-def run_networks(train, test, classes, modalities, settings):
-    """{modality: (y_pred (n,), notes)} of avmodel's networks, each built, fine-tuned and run on its own.
+def run_networks(train, test, classes, modalities, settings, where):
+    """{modality: (y_pred (n,), notes)} of avmodel's networks on the test clips, as ``avmodel.predict`` answers.
 
-    Like ``avmodel.predict``, a clip without a face (or without audio) gets its fused answer
-    from the modality it has; with neither it gets the split's most frequent training class.
+    where: {role: TrainConfig fields naming its train side}. A clip without a face (or
+    without audio) gets its fused answer from the modality it has, as ``avmodel.predict``
+    gives it; with neither it gets the split's most frequent training class.
     """
+    from avmodel.predict import AUDIO_VISUAL
+
+    roles = sorted({role for m in modalities for role in networks.ROLES_OF[m]})
+    results = networks.clip_results({role: network(role, where[role], settings) for role in roles}, test, modalities)
     fallback = _fallback(train, classes)
-    proba = {m: network_probabilities(ROLE_OF[m], train, test, settings) for m in modalities}
-    decisions = {m: (decide(p, classes, fallback), _missing_note(m, p)) for m, p in proba.items() if m != "fused"}
-    if "fused" in proba:
-        fused = _fill_from(proba["fused"], proba.get("audio"), proba.get("visual"))
-        one_modality = int(np.isnan(proba["fused"]).all(axis=1).sum() - np.isnan(fused).all(axis=1).sum())
-        notes = {ONE_MODALITY_NOTE: one_modality, **_missing_note("fused", fused)}
-        decisions["fused"] = (decide(fused, classes, fallback), notes)
+    decisions = {}
+    for modality in modalities:
+        proba = networks.probabilities(results, modality)
+        notes = _missing_note(modality, proba)
+        if modality == "fused":
+            one_modality = sum(r is not None and r["answer"] != AUDIO_VISUAL for r in results)
+            notes = {ONE_MODALITY_NOTE: one_modality, **notes}
+        decisions[modality] = (decide(proba, classes, fallback), notes)
     return decisions
 
 
-def network_probabilities(role, train, test, settings):
-    """(len(test), NUM_CLASSES) clip probabilities of a fresh ``role`` network, fine-tuned on ``train`` first."""
-    model, _ = settings.build_network(role, settings.weights)
-    if settings.finetune.epochs > 0:
-        finetune(role, model, train, settings.finetune)
-    return networks.clip_probabilities(role, model, test)
+def network(role, where, settings):
+    """A ``role`` network from ``settings.build_network``, trained on the train side ``where`` names
+    (``finetune.finetuned``) unless --epochs is 0."""
+    import keras
 
-
-def _fill_from(fused, *others):
-    """Fused rows that are NaN take the first other modality's row that is not."""
-    filled = fused.copy()
-    for other in others:
-        if other is not None:
-            gaps = np.isnan(filled).all(axis=1)
-            filled[gaps] = other[gaps]
-    return filled
+    keras.utils.set_random_seed(settings.finetune.seed)  # the same random start for every split
+    model, origin = settings.build_network(role, settings.weights)
+    if settings.finetune.epochs == 0:
+        return model
+    if settings.runs is None:
+        raise ValueError("Settings.runs: a folder for the training runs is needed to train (--epochs > 0)")
+    return finetuned(role, model, origin, where, settings.finetune, settings.runs)
 
 
 def pretrain_faces(fer_train, settings, log=print):
@@ -197,7 +217,7 @@ def _baseline_training(settings):
 
 def _network_training(settings):
     origins = {role: _origin(role, settings.weights) for role in networks.ROLES}
-    how = "evaluated as given" if settings.finetune.epochs == 0 else "fine-tuned on each split's train side"
+    how = "evaluated as given" if settings.finetune.epochs == 0 else FINETUNED
     return {"weights": origins, "procedure": how, "finetune": settings.finetune.describe()}
 
 

@@ -1,66 +1,75 @@
-"""Fine-tuning a network on the train side of a split (the paper retrains on eNTERFACE'05).
+"""avmodel's networks trained on the train side of a split by ``avmodel train`` itself.
 
-``finetune(role, model, clips, settings)`` is the one call the benchmark makes.
-It fits on every example of the train clips (audio: windows; visual: faces;
-fusion: the (window, face) pairs ``avmodel.predict`` scores) for a fixed
-number of epochs: the paper's protocol has no validation side, so nothing
-here looks at the test clips. Compile settings and augmentation follow
-``avmodel.training.run`` (Adam, categorical cross-entropy, its audio noise and
-augmented face batches); ``avmodel train`` itself reads whole prepared folders with its own
-held-out speakers and cannot train on a manifest's train side, so this
-function is where a split-aware entry point of ``avmodel.training`` is to be
-wired when it exists.
+    start network (``Settings.build_network``: --weights, or random)
+      -> RUNS/<role>-<key>/start.keras
+      -> TrainConfig(task=role, data, split_manifest, fold, init_model=start.keras, preset="")
+      -> avmodel.training.run.train -> best.keras: the network the split's test clips are scored with
+
+``finetuned(role, model, origin, where, settings, runs)`` is the one call the benchmark
+makes. The split manifest says which clips train (``avmodel.training.data``): the paper's
+protocols (80/20, subject folds, FER2013's own split) have no validation side, so those
+runs train for exactly ``epochs`` and nothing looks at the test clips; the held-out
+speaker manifest has one (its validation speakers), and there the learning-rate plateau
+and early stopping watch it, as in ``avmodel train``. Each run folder is ``avmodel
+train``'s (config.json, data.json, log.csv, best.keras, metrics.json), keyed by its
+configuration and start: the same run asked for twice (the label-matched pairs' audio
+network is the voice corpus's own) is trained once.
 """
 
-from dataclasses import asdict, dataclass
-from types import SimpleNamespace
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
-import numpy as np
+from avmodel.constants import SEED
 
-from avmodel.constants import NUM_CLASSES, SEED
-from benchmark.networks import examples
+START = "start.keras"  # the start network, saved in the run folder (the run's init_model)
 
 
 @dataclass(frozen=True)
 class FineTune:
-    """How each network is fitted on a split's train side (saved with the results)."""
+    """How each network is trained on a split's train side (saved with the results)."""
 
     epochs: int = 30  # passes over the train side; 0 = evaluate the weights as given
     batch_size: int = 32  # examples per step
     learning_rate: float = 1e-3  # Adam (the paper's final rate)
-    augment: bool = True  # avmodel.training's augmentation layers (faces; light audio noise)
+    augment: bool = True  # avmodel.training's augmentation (faces; light audio noise)
     seed: int = SEED
 
     def describe(self):
         return asdict(self)
 
 
-def finetune(role, model, clips, settings):
-    """Fit ``model`` (role "audio" | "visual" | "fusion") on every example of ``clips``; returns the model."""
-    import keras
+def train_config(role, where, settings, out="", **fields):
+    """The TrainConfig of one run: ``settings`` (a FineTune), the data ``where`` names
+    (TrainConfig fields: data, split_manifest, fold; fusion: face_data) and ``fields``."""
+    from avmodel.training.config import TrainConfig
 
-    x, clip_index, _ = examples(role, clips)
-    if len(clip_index) == 0:
-        raise ValueError(f"no {role} examples in the train clips")
-    y = np.eye(NUM_CLASSES, dtype=np.float32)[clips.labels[clip_index]]
-    keras.utils.set_random_seed(settings.seed)
-    trainer, data = _training_setup(model, role, x, y, settings)
-    trainer.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
-                    loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
-    trainer.fit(**data, epochs=settings.epochs, verbose=0)
-    return model
+    return TrainConfig(task=role, out=str(out), preset="", init_model=str(Path(out) / START), epochs=settings.epochs,
+                       batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                       augment=settings.augment, seed=settings.seed, **where, **fields)  # fmt: skip
 
 
-def _training_setup(model, role, x, y, settings):
-    """(model to fit, fit() data arguments): avmodel.training's augmentation (audio noise layer,
-    augmented face batches) when it is there and wanted, else plain shuffled arrays.
+def finetuned(role, model, origin, where, settings, runs):
+    """``model`` trained on the train side ``where`` names; returns the trained network (the run's best.keras).
+
+    origin: where ``model`` came from (``networks.build_network``), part of the run's key
+    runs:   the folder the run folders go in
     """
-    plain = {"x": x, "y": y, "batch_size": settings.batch_size, "shuffle": True}
-    if not settings.augment:
-        return model, plain
-    try:
-        from avmodel.training.run import training_data, with_augmentation
-    except ImportError:  # training code absent: fit without augmentation
-        return model, plain
-    config = SimpleNamespace(augment=True, task=role, seed=settings.seed, batch_size=settings.batch_size)
-    return with_augmentation(model, config), training_data(SimpleNamespace(x=x, onehot=y), config)
+    from avmodel.models import load_model
+    from avmodel.training.run import train
+
+    fields = {"frozen_blocks": tuple(model.frozen_blocks)} if role == "fusion" else {}
+    key = run_key(train_config(role, where, settings, **fields), origin)
+    out = Path(runs) / f"{role}-{key}"
+    if not (out / "metrics.json").is_file():  # not trained yet (or interrupted: train resumes)
+        out.mkdir(parents=True, exist_ok=True)
+        model.save(out / START)
+        train(train_config(role, where, settings, out, **fields))
+    return load_model(out / "best.keras")
+
+
+def run_key(config, origin):
+    """12 hex digits naming a run by its configuration (less its folder) and start network."""
+    described = {**asdict(replace(config, out="", init_model=START)), "start": origin}
+    return hashlib.sha1(json.dumps(described, sort_keys=True).encode()).hexdigest()[:12]

@@ -1,5 +1,6 @@
 """One benchmark run, top to bottom: stamp -> settings -> accuracy suite -> throughput -> report."""
 
+import tempfile
 from pathlib import Path
 
 from benchmark import environment, report, rows, suite
@@ -25,11 +26,13 @@ def run(args, argv):
     settings = settings_from(args)
     sources = {suite.ENTERFACE: args.enterface, suite.FER2013: args.fer2013, suite.EMODB: args.emodb,
                suite.RAVDESS: args.ravdess}  # fmt: skip
-    found, corpora = suite.run_suite(sources, settings, args.cache, args.workers, args.limit)
-    if args.enterface_replica:
-        found += replica_rows(args.enterface_replica, settings, args)
-        corpora[REPLICA] = {"status": "provided (replica: a pipeline test, not eNTERFACE'05)",
-                            "source": args.enterface_replica}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="avmodel-benchmark-runs-") as scratch:
+        settings.runs = settings.runs or Path(scratch)  # the training runs, unless --runs keeps them
+        found, corpora = suite.run_suite(sources, settings, args.cache, args.workers, args.limit)
+        if args.enterface_replica:
+            found += replica_rows(args.enterface_replica, settings, args)
+            corpora[REPLICA] = {"status": "provided (replica: a pipeline test, not eNTERFACE'05)",
+                                "source": args.enterface_replica}  # fmt: skip
     results.update(settings=_settings(args, settings), corpora=corpora, rows=found, notes=notes(args, settings, found))
     results["throughput"] = _throughput(args, out)
     return report.write_report(results, out)
@@ -54,7 +57,7 @@ def rename(row, corpus):
 def _settings(args, settings):
     return {"weights": str(settings.weights) if settings.weights else None, "finetune": settings.finetune.describe(),
             "baseline_face_training": settings.face_training.__dict__, "run_baseline": settings.run_baseline,
-            "run_networks": settings.run_networks, "limit": args.limit, "cache": args.cache,
+            "run_networks": settings.run_networks, "limit": args.limit, "cache": args.cache, "runs": args.runs,
             "baseline_face_pretrained_on_fer2013": settings.pretrained_faces is not None}  # fmt: skip
 
 
@@ -65,9 +68,11 @@ def notes(args, settings, found):
         said.append("avmodel rows started from random weights (no --weights): the networks were trained only "
                     f"on each split's train side, {settings.finetune.epochs} epochs.")  # fmt: skip
     if measured_networks and settings.finetune.epochs > 0:
-        said.append("avmodel's networks are fine-tuned on each split's train side by benchmark/finetune.py "
-                    "(fixed epochs, no validation side, avmodel.training's augmentation and compile settings); "
-                    "the paper retrains its fusion on eNTERFACE'05 the same way.")  # fmt: skip
+        said.append("avmodel's networks are trained on each split's train side by avmodel.training.run.train "
+                    "(benchmark/finetune.py: a TrainConfig naming the split's manifest and fold, starting from the "
+                    "given weights); the paper's protocols have no validation side, so those runs train for fixed "
+                    "epochs, while the held-out speaker split early-stops on its validation speakers. "
+                    "The paper retrains its fusion on eNTERFACE'05 the same way.")  # fmt: skip
     if measured_networks and settings.weights and any(r["corpus"] != "enterface05" for r in found
                                                       if r["system"] == "avmodel" and r["status"] == rows.MEASURED):
         said.append("For corpora the given weights were trained on (FER2013, emoDB, RAVDESS), the test side of a "

@@ -21,7 +21,7 @@ CORPORA = (ENTERFACE, FER2013, EMODB, RAVDESS)
 PROTOCOLS = {ENTERFACE: (data.PAPER_SPLIT, data.SUBJECT_FOLDS),
              EMODB: (data.SUBJECT_FOLDS, data.HELD_OUT_SPEAKERS), RAVDESS: (data.SUBJECT_FOLDS, data.HELD_OUT_SPEAKERS),
              FER2013: (data.CORPUS_SPLIT,)}  # fmt: skip
-PAIR_FACE_SIDES = ("train", "publictest")  # FER2013 faces of the train / test side of the pairs
+PAIR_FACE_SIDES = ("train", "test")  # FER2013 faces (train, PublicTest) of the train / test side of the pairs
 
 
 def run_suite(sources, settings, cache, workers=None, limit=None, log=print):
@@ -62,34 +62,41 @@ def modalities_of(corpus, clips):
 def evaluate_corpus(corpus, clips, prepared, settings, log):
     found = []
     for protocol in PROTOCOLS[corpus]:
-        splits = data.read_splits(prepared, protocol, corpus)
+        splits = data.read_splits(prepared, protocol)
         if not splits:
             found += [rows.not_measured(corpus, protocol, system, m, f"no {data.MANIFESTS[protocol]} in {prepared}/splits")
                       for system in rows.SYSTEMS for m in modalities_of(corpus, clips)]  # fmt: skip
             continue
-        found += evaluate.evaluate_protocol(corpus, protocol, splits, clips, clips, modalities_of(corpus, clips),
-                                            settings, log)  # fmt: skip
+        found += evaluate.evaluate_protocol(corpus, protocol, prepared, splits, clips, clips,
+                                            modalities_of(corpus, clips), settings, log)  # fmt: skip
     return found
 
 
 def _fer_side(fer_clips, prepared, side):
-    """The FER2013 clips of one corpus split ("train" or "publictest")."""
-    from avmodel.splits import read_manifest
-
-    _, assignments = read_manifest(prepared / "splits" / data.MANIFESTS[data.CORPUS_SPLIT])
+    """The FER2013 clips of one side ("train" or "test": PublicTest) of its own split."""
+    split = data.read_splits(prepared, data.CORPUS_SPLIT)[0]
+    ids = dict(zip(("train", "test"), data.split_sides(prepared, split)))[side]
     known = set(fer_clips.clip_ids)
-    return fer_clips.select([clip_id for clip_id, value in assignments.items() if value == side and clip_id in known])
+    return fer_clips.select([clip_id for clip_id in ids if clip_id in known])
 
 
 def _evaluate_pairs(voice, clips, prepared, settings, log):
-    """Label-matched pairs: each voice clip with one FER2013 face of its label; the voice corpus's subject folds."""
-    splits = data.read_splits(prepared[voice], data.SUBJECT_FOLDS, voice)
+    """Label-matched pairs: each voice clip with one FER2013 face of its label; the voice corpus's subject folds.
+
+    avmodel's networks train as ``avmodel train`` does on such pairs: the audio network on the
+    fold's training voices, the visual one on FER2013's train faces (no validation side), the
+    fusion on label-matched pairs of the two (``face_data``).
+    """
+    splits = data.read_splits(prepared[voice], data.SUBJECT_FOLDS)
     train_faces, test_faces = (_fer_side(clips[FER2013], prepared[FER2013], side) for side in PAIR_FACE_SIDES)
     train_pool = pair_voices_with_faces(clips[voice], train_faces, SEED)
     test_pool = pair_voices_with_faces(clips[voice], test_faces, SEED + 1)
+    faces = str(prepared[FER2013])
+    training = {"visual": {"data": (faces,), "split_manifest": f"splits/{data.MANIFESTS[data.CORPUS_SPLIT]}", "fold": -1},
+                "fusion": {"face_data": (faces,)}}  # fmt: skip
     corpus = f"{voice}+{FER2013}"
-    return evaluate.evaluate_protocol(corpus, data.SUBJECT_FOLDS, splits, train_pool, test_pool,
-                                      evaluate.MODALITIES, settings, log)  # fmt: skip
+    return evaluate.evaluate_protocol(corpus, data.SUBJECT_FOLDS, prepared[voice], splits, train_pool, test_pool,
+                                      evaluate.MODALITIES, settings, log, training)  # fmt: skip
 
 
 def pair_voices_with_faces(voices, faces, seed):

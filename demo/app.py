@@ -11,6 +11,10 @@ same prediction is the API endpoint "/predict":
 
 Importing this file builds the page but loads no model: the Predictor is
 made once, in ``main()`` or on the first request.
+
+A file that cannot be used gets a sentence on the page (and an ``error`` in
+the API's answer); an unexpected exception gets a readable sentence too, and
+its traceback goes to the server log only (logger "avmodel.demo").
 """
 
 import argparse
@@ -25,11 +29,14 @@ from pathlib import Path
 import gradio as gr
 from gradio.data_classes import FileData
 
-from avmodel.errors import ClipError
+from avmodel.errors import ClipError, WeightsError
+from avmodel.predict import INTERNAL, NonFiniteOutputError, error_entry
 from avmodel.report import status_markdown, timeline_figure
 
 MAX_UPLOAD_MB = 50  # per file, enforced by Gradio (launch's max_file_size)
 MAX_SECONDS = 60  # longer clips are refused (load_clip's max_seconds)
+KEEP_DOWNLOADS = 32  # JSON downloads kept on disk; older ones are deleted (Gradio has copied them by then)
+DOWNLOADS = Path(tempfile.gettempdir()) / f"avmodel-demo-{os.getpid()}"  # this server's JSON downloads
 FILE_TYPES = [".avi", ".mp4", ".flv", ".webm", ".mov", ".mkv", ".wav", ".flac", ".mp3", ".jpg", ".jpeg", ".png"]
 HERE = Path(__file__).resolve().parent
 CREMA_D = Path(os.environ.get("AVMODEL_CREMAD", HERE.parents[1] / "shared" / "data" / "crema-d"))
@@ -45,6 +52,8 @@ Limits: files up to {MAX_UPLOAD_MB} MB, clips up to {MAX_SECONDS} s."""
 
 _predictor = None  # made once: by main() or on the first request
 _lock = threading.Lock()  # one prediction at a time: the networks and the face detector are shared
+log = logging.getLogger("avmodel.demo")
+UNUSABLE = (ClipError, NonFiniteOutputError)  # the file's fault, or no trustworthy answer: a sentence, no log
 
 
 def get_predictor():
@@ -77,13 +86,22 @@ def analyse(path):
         return _page("Upload a clip, an audio file or an image first.")
     try:
         result, clip = _analyse(path)
-    except ClipError as error:
+        faces = [(face, f"{time:.2f} s") for face, time in zip(clip.face_crops, clip.face_times)]
+        return _page(status_markdown(result), result, faces)
+    except UNUSABLE as error:
         return _page(status_markdown({"error": _message(error, path)}))
-    except Exception as error:  # the page gets a sentence, the log the trace
-        logging.getLogger(__name__).exception("prediction failed for %s", path)
-        return _page(f"**Something went wrong while reading this file** ({type(error).__name__}: {error}).")
-    faces = [(face, f"{time:.2f} s") for face, time in zip(clip.face_crops, clip.face_times)]
-    return _page(status_markdown(result), result, faces)
+    except Exception as error:  # the page gets a sentence, the server log the traceback
+        return _page(f"**{_internal(error, path)}**")
+
+
+def _internal(error, path):
+    """Log an unexpected exception with its traceback; returns the sentence for the user (no server details)."""
+    if isinstance(error, WeightsError):
+        log.error("the model weights cannot be loaded: %s", error)
+        return "The server cannot load its model weights, so nothing can be analysed; this is logged on the server."
+    log.exception("prediction failed for %s", path)
+    return (f"Something went wrong on the server while analysing this file ({type(error).__name__}). "
+            "It is logged there; please try again or try another file.")  # fmt: skip
 
 
 def _message(error, path, name=None):
@@ -109,10 +127,17 @@ def _page(status, result=None, faces=()):
 
 
 def _json_file(result):
-    """Write the result where Gradio can offer it for download; returns the path."""
+    """Write the result where Gradio can offer it for download; returns the path.
+
+    Each download gets its own folder under DOWNLOADS; only the newest
+    KEEP_DOWNLOADS are kept, so the disk (often memory, for /tmp) does not fill up.
+    """
+    DOWNLOADS.mkdir(exist_ok=True)
+    for old in sorted(DOWNLOADS.iterdir(), key=lambda folder: folder.stat().st_mtime)[:-KEEP_DOWNLOADS]:
+        shutil.rmtree(old, ignore_errors=True)
     name = Path(result["path"]).stem + ".emotions.json"
-    folder = Path(tempfile.mkdtemp(prefix="avmodel-"))
-    (folder / name).write_text(json.dumps(result, indent=2))
+    folder = Path(tempfile.mkdtemp(dir=DOWNLOADS))
+    (folder / name).write_text(json.dumps(result, indent=2, allow_nan=False))
     return str(folder / name)
 
 
@@ -126,8 +151,10 @@ def predict(file: FileData) -> dict:
     name = (file.get("orig_name") if isinstance(file, dict) else file.orig_name) or Path(path).name
     try:
         result = _analyse(path)[0]
-    except ClipError as error:
-        result = {"path": path, "error": _message(error, path, name), "reason": error.reason}
+    except UNUSABLE as error:
+        result = error_entry(path, _message(error, path, name), error.reason)
+    except Exception as error:
+        result = error_entry(path, _internal(error, path), INTERNAL)
     return {"file": name, **{key: value for key, value in result.items() if key != "path"}}
 
 
@@ -204,14 +231,15 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     ensure_ffmpeg()
     from avmodel.predict import Predictor
 
     try:
         use_predictor(Predictor(args.weights, args.revision, max_seconds=MAX_SECONDS))
-    except (FileNotFoundError, ValueError) as error:  # no weights yet, or labels that disagree
-        raise SystemExit(f"demo/app.py: {error}") from None
+    except WeightsError as error:  # no weights yet, a damaged file, networks that do not fit or disagree
+        raise SystemExit(f"demo/app.py: cannot load the weights: {error}") from None
     demo.launch(server_name=args.host, server_port=args.port, max_file_size=f"{MAX_UPLOAD_MB}mb")
 
 

@@ -81,3 +81,59 @@ def make_long_clip(path, seconds):
         check=True,
     )  # fmt: skip
     return Path(path)
+
+
+def make_headerless(path, seconds, audio=True, video=True):
+    """A Matroska file written to a pipe (``-live 1``), as browsers and pipes write them: no duration in its header.
+
+    Cheap content (64x64 grey at 25 fps, a tone) so a long one takes about a second to make.
+    """
+    command = [ffmpeg_exe(), "-v", "error"]
+    if video:
+        command += ["-f", "lavfi", "-i", "color=c=gray:s=64x64:r=25"]
+    if audio:
+        command += ["-f", "lavfi", "-i", f"sine=frequency={TONE_HZ}:sample_rate=48000"]
+    command += ["-t", str(seconds)]
+    command += ["-c:v", "libx264", "-preset", "ultrafast"] if video else []
+    command += ["-c:a", "libopus"] if audio else []
+    with open(path, "wb") as out:
+        subprocess.run(command + ["-live", "1", "-f", "matroska", "pipe:"], stdout=out, check=True)
+    return Path(path)
+
+
+def make_float_wav(path, samples, rate=16_000):
+    """A float32 wav of exactly these samples (NaN and Inf kept): f32le raw through ffmpeg."""
+    raw = np.asarray(samples, "<f4").tobytes()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:",
+         "-c:a", "pcm_f32le", str(path)],
+        input=raw, check=True,
+    )  # fmt: skip
+    return Path(path)
+
+
+def truncate_after_index(source, path, keep):
+    """An mp4 with its index (moov) first and its media data cut: only ``keep`` (0..1) of the mdat bytes remain.
+
+    The header still declares the whole duration, as in a download cut short.
+    """
+    faststart = Path(path).with_suffix(".whole.mp4")
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-c", "copy", "-movflags", "+faststart", str(faststart)],
+        check=True,
+    )  # fmt: skip
+    data = faststart.read_bytes()
+    offset = 0
+    while data[offset + 4 : offset + 8] != b"mdat":  # top-level boxes: 4-byte size, 4-byte type
+        offset += int.from_bytes(data[offset : offset + 4], "big")
+    mdat_size = int.from_bytes(data[offset : offset + 4], "big")
+    Path(path).write_bytes(data[: offset + 8 + int(keep * (mdat_size - 8))])
+    return Path(path)
+
+
+def gray_png(folder, width, height=None):
+    """A plain grey image of the given size (e.g. 1x1, 8x8: too small to hold a face)."""
+    height = height or width
+    path = Path(folder) / f"gray_{width}x{height}.png"
+    Image.fromarray(np.full((height, width), 128, np.uint8)).save(path)
+    return path

@@ -56,3 +56,18 @@ def test_shape_is_checked():
         audio.make_windows(np.zeros((2, 100)))
     with pytest.raises(ValueError, match="more than one window"):
         audio.to_window(np.zeros(WINDOW_SAMPLES + 1))
+
+
+def test_non_finite_samples_are_refused():
+    """decode refuses such files (NonFiniteAudioError); an array passed in directly raises too."""
+    for bad in (np.nan, np.inf):
+        waveform = tone(2.0)
+        waveform[100] = bad
+        with pytest.raises(ValueError, match="NaN or Inf"):
+            audio.make_windows(waveform)
+
+
+def test_huge_samples_stay_finite():
+    """Statistics in float64: samples near float32's largest value do not overflow to NaN."""
+    windows, _ = audio.make_windows(tone(2.0, amplitude=1.0) * np.float32(3e38))
+    assert np.isfinite(windows).all() and windows.std() == pytest.approx(1, abs=1e-3)

@@ -1,7 +1,9 @@
 """Bad input: each problem raises its own ClipError subclass with a message naming it and the file."""
 
 import shutil
+import time
 
+import numpy as np
 import pytest
 
 from avmodel import errors
@@ -70,10 +72,58 @@ def test_very_long_clip(media_dir, detector):
     check(long_clip, errors.ClipTooLongError, "at most 900 s", detector)
 
 
+def test_headerless_upload_is_refused_within_seconds(media_dir, detector):
+    """A browser-style mkv with no duration in its header, twice the demo's 60 s: counted while decoding."""
+    live = media.make_headerless(media_dir / "two_minutes_live.mkv", 120)
+    start = time.monotonic()
+    check(live, errors.ClipTooLongError, "more than 60 s of audio counted while decoding", detector, max_seconds=60)
+    assert time.monotonic() - start < 10
+
+
+def test_headerless_video_without_audio_is_refused(media_dir, detector):
+    live = media.make_headerless(media_dir / "live_video.mkv", 60, audio=False)
+    check(live, errors.ClipTooLongError, "more than 5 s of video counted while decoding", detector, max_seconds=5)
+
+
+def test_headerless_clip_within_the_limit_is_accepted(media_dir, detector):
+    clip = load_clip(media.make_headerless(media_dir / "live_short.mkv", 3), detector=detector, max_seconds=5)
+    assert clip.duration == pytest.approx(3.0, abs=0.1) and len(clip.windows) == 2
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_audio(media_dir, detector, bad):
+    """NaN or Inf samples were answered "angry" (and broke --json); now they are refused."""
+    samples = np.zeros(32_000)
+    samples[8_000] = bad
+    wav = media.make_float_wav(media_dir / f"non_finite_{bad}.wav", samples)
+    error = check(wav, errors.NonFiniteAudioError, "NaN or Inf samples from 0.50 s", detector)
+    assert error.reason == "non-finite audio"
+
+
+def test_mp4_truncated_after_its_index(astronaut_clip, tmp_path, detector):
+    """The header declares 3 s, the data left holds a fraction of a second: refused, not answered."""
+    cut = media.truncate_after_index(astronaut_clip, tmp_path / "cut.mp4", keep=0.4)
+    error = check(cut, errors.TruncatedStreamError, "s of audio of the 3.0 s declared", detector)
+    assert isinstance(error, errors.UnreadableFileError) and error.reason == "truncated"
+
+
+def test_video_only_mp4_truncated_after_its_index(media_dir, tmp_path, detector):
+    mute = media.make_clip(media_dir / "mute4.avi", media.noise_png(media_dir), seconds=4.0, audio=False)
+    cut = media.truncate_after_index(mute, tmp_path / "cut_video.mp4", keep=0.1)
+    check(cut, errors.TruncatedStreamError, "s of video of the 4.0 s declared", detector)
+
+
+@pytest.mark.parametrize("side", [1, 8, 19])
+def test_image_too_small_to_hold_a_face(media_dir, detector, side):
+    """1x1 and 8x8 images were "used whole as the face"."""
+    check(media.gray_png(media_dir, side), errors.ImageTooSmallError, f"{side}x{side} px; a face needs at least 20x20 px", detector)
+
+
 def test_every_error_has_a_reason_tag():
     for cls in (errors.UnreadableFileError, errors.EmptyFileError, errors.NotAMediaFileError,
                 errors.NoAudioTrackError, errors.NoVideoTrackError, errors.NoFaceError,
-                errors.ClipTooShortError, errors.ClipTooLongError):  # fmt: skip
+                errors.ClipTooShortError, errors.ClipTooLongError, errors.TruncatedStreamError,
+                errors.NonFiniteAudioError, errors.ImageTooSmallError):  # fmt: skip
         assert cls("x.mp4").reason and cls("x.mp4").reason in str(cls("x.mp4"))
 
 

@@ -9,6 +9,7 @@ emotion, so the baseline's audio branch has something to learn. Its figures are 
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,29 +90,68 @@ def test_real_enterface_rows_stay_not_measured(report):
     assert "enterface05-replica" in text and "not eNTERFACE'05 figures" in text
 
 
-def test_networks_path_with_tiny_networks(replica, report):
-    """avmodel's rows: build -> fine-tune on the train side -> clip probabilities, on the prepared replica."""
+def tiny_network(role, weights):
     from avmodel.models import AudioNet, FusionNet, VisualNet
+
+    tiny_audio = dict(filters=(4, 4, 4), lstm_units=8)
+    tiny_visual = dict(filters=(4,), feature_units=8)
+    if role == "audio":
+        return AudioNet(**tiny_audio), "tiny"
+    if role == "visual":
+        return VisualNet(**tiny_visual), "tiny"
+    return FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0)), "tiny"
+
+
+def replica_folder(report):
+    return next((report.parent / "cache" / "replica").iterdir())
+
+
+def test_networks_path_with_tiny_networks(replica, report, tmp_path):
+    """avmodel's rows: build -> avmodel train on the manifest's train side -> avmodel.predict on the test clips."""
+    from avmodel.prepare import read_clips
+    from avmodel.training import run
+    from avmodel.training.config import TrainConfig
     from benchmark import data
     from benchmark.evaluate import Settings, evaluate_protocol
     from benchmark.finetune import FineTune
 
-    tiny_audio = dict(filters=(4, 4, 4), lstm_units=8)
-    tiny_visual = dict(filters=(4,), feature_units=8)
-
-    def build(role, weights):
-        if role == "audio":
-            return AudioNet(**tiny_audio), "tiny"
-        if role == "visual":
-            return VisualNet(**tiny_visual), "tiny"
-        return FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0)), "tiny"
-
-    prepared = next((report.parent / "cache" / "replica").iterdir())
+    prepared = replica_folder(report)
     clips = data.load_clips(prepared)
     splits = data.read_splits(prepared, data.PAPER_SPLIT)
-    settings = Settings(build_network=build, finetune=FineTune(epochs=1, batch_size=8), run_baseline=False)
+    settings = Settings(build_network=tiny_network, finetune=FineTune(epochs=1, batch_size=8), run_baseline=False,
+                        runs=tmp_path)  # fmt: skip
     modalities = ("audio", "visual", "fused")
-    found = evaluate_protocol("replica", data.PAPER_SPLIT, splits, clips, clips, modalities, settings, log=lambda *_: None)
+    found = evaluate_protocol("replica", data.PAPER_SPLIT, prepared, splits, clips, clips, modalities, settings,
+                              log=lambda *_: None)  # fmt: skip
     measured = {r["modality"]: r for r in found if r["system"] == "avmodel"}
     assert all(r["status"] == "measured" and 0 <= r["accuracy"] <= 1 for r in measured.values())
     assert np.sum(measured["fused"]["confusion"]) == 6
+    # each network is an `avmodel train` run on the manifest's train side, from the built network
+    train_ids, test_ids = data.split_sides(prepared, splits[0])
+    clip_id = [row["clip_id"] for row in read_clips(prepared)]
+    configs = {c.task: c for c in (TrainConfig.from_json((d / "config.json").read_text()) for d in tmp_path.iterdir())}
+    assert set(configs) == {"audio", "visual", "fusion"}
+    for task, config in configs.items():
+        assert (config.split_manifest, config.fold, config.epochs) == ("splits/paper_80_20.csv", -1, 1)
+        assert config.init_model == str(Path(config.out) / "start.keras") and not config.face_data
+        trained = run.load_splits(config)  # fusion: each clip's own (window, face) pairs
+        assert len(trained["val"]) == 0 and len(trained["train"]) > 0
+        assert {clip_id[c] for c in trained["train"].clip} == set(train_ids), task
+        assert {clip_id[c] for c in trained["test"].clip} == set(test_ids), task
+
+
+def test_benchmark_scores_a_clip_as_avmodel_predict_does(replica, report, predictor):
+    """networks.clip_results on a prepared clip's windows and faces == Predictor.predict on its file."""
+    from avmodel.prepare import read_clips
+    from benchmark import data, networks
+
+    prepared = replica_folder(report)
+    clips = data.load_clips(prepared)
+    path = {row["clip_id"]: row["path"] for row in read_clips(prepared)}[clips.clip_ids[0]]
+    direct = predictor.predict(path)
+    (scored,) = networks.clip_results(predictor.networks, clips.subset([0]), ("audio", "visual", "fused"))
+    assert scored["answer"] == direct["answer"] == "audio+visual"
+    for key in ("audio", "visual", "fused"):
+        assert scored[key] == pytest.approx(direct[key], abs=2e-3)  # windows are stored as float16
+    (audio_only,) = networks.clip_results({"audio": predictor.networks["audio"]}, clips.subset([0]), ("audio",))
+    assert audio_only["answer"] == "audio only" and audio_only["audio"] == pytest.approx(direct["audio"], abs=2e-3)

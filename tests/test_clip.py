@@ -57,3 +57,30 @@ def test_tight_face_crop_is_used_whole(media_dir, detector):
     clip = load_clip(tight, detector=detector)
     assert clip.has_face and clip.faces.shape == (1, FACE_SIZE, FACE_SIZE)
     assert clip.face_source in (FACE_FROM_WHOLE_IMAGE, FACE_FROM_DETECTOR)
+
+
+def test_smallest_image_used_whole(media_dir, detector):
+    """At faces.MIN_FACE_IMAGE_SIDE (20 px) a face crop is still used whole; one pixel less is refused."""
+    from avmodel import faces
+
+    side = faces.MIN_FACE_IMAGE_SIDE
+    small = media_dir / "small_face.png"
+    Image.open(media.astronaut_png(media_dir)).crop((95, 30, 165, 100)).resize((side, side)).save(small)
+    clip = load_clip(small, detector=detector)
+    assert clip.has_face and clip.faces.shape == (1, FACE_SIZE, FACE_SIZE)
+    assert faces.is_tight_crop(np.zeros((side, side), np.uint8))
+    assert not faces.is_tight_crop(np.zeros((side - 1, side - 1), np.uint8))
+    assert not faces.is_tight_crop(np.zeros((1, 1, 3), np.uint8))
+
+
+def test_headerless_clip_takes_its_duration_from_the_decoded_audio(media_dir, detector):
+    live = media.make_headerless(media_dir / "live4.mkv", 4.0)
+    clip = load_clip(live, detector=detector)
+    assert clip.duration == pytest.approx(4.0, abs=0.1) and clip.window_starts.tolist() == [0.0, 2.0]
+    assert len(clip.found) == 10  # 100 frames, one key frame in 10
+
+
+def test_clip_at_the_limit_is_accepted(astronaut_clip, detector):
+    """3 s under max_seconds=3: the header check and the streamed count agree (padding allowed)."""
+    clip = load_clip(astronaut_clip, detector=detector, max_seconds=3)
+    assert clip.has_audio and clip.has_face

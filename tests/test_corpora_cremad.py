@@ -48,3 +48,19 @@ def test_names_releases_and_duplicates(tmp_path):
 def test_missing_source_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_cremad(tmp_path / "nowhere")
+
+
+def test_real_audio_copy_of_81_actors():
+    items = read_cremad(data_path("cremad-audio"))
+    assert len(items) == 6622 and not items.skipped
+    assert len({item.speaker for item in items}) == 81
+    assert {item.label for item in items} == {"angry", "disgust", "fear", "happy", "neutral", "sad"}
+    typo = next(item for item in items if item.clip_id == "1040_ITH_SAD_X")  # level "X" in the distribution
+    assert typo.label == "sad" and typo.path.endswith(".opus")
+
+
+def test_opus_and_level_typo(tmp_path):
+    touch(tmp_path, "1040/1040_ITH_SAD_X.opus", "1001/1001_DFA_ANG_XX.opus", "1001/1001_DFA_ANG_ZZ.opus")
+    items = read_cremad(tmp_path)
+    assert [(i.clip_id, i.label) for i in items] == [("1001_DFA_ANG_XX", "angry"), ("1040_ITH_SAD_X", "sad")]
+    assert [s.reason for s in items.skipped] == ["unknown intensity level 'ZZ'"]

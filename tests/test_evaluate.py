@@ -69,7 +69,7 @@ def release(corpora, tmp_path_factory):
                            audio_model="a.keras", visual_model="v.keras", pairs_per_window=2, seed=7),
     }  # fmt: skip
     out = root / "weights"
-    info = build_release(runs, out, str(corpora["fer"]), [str(corpora["audio"])])
+    info = build_release(runs, out, str(corpora["fer"]), [str(corpora["audio"])], figures=root / "figures")
     return out, info
 
 
@@ -91,6 +91,25 @@ def test_release_folder_holds_weights_and_measured_metrics(release, corpora):
     for entry in metrics.values():
         assert entry["command"].startswith("avmodel evaluate --fer ")
         assert 0 <= entry["accuracy"] <= 1 and len(entry["confusion"]) == len(entry["classes"])
+
+
+def test_release_calibrates_each_network_on_validation_data(release):
+    from scipy.special import softmax
+
+    from avmodel.calibration import predict_logits
+    from avmodel.models import load_model
+
+    out, info = release
+    for role, name in MODEL_FILES.items():
+        report = info["calibration"][role]
+        network = load_model(out / name)
+        assert network.get_config()["temperature"] == pytest.approx(report["temperature"]) > 0
+        assert report["validation"]["samples"] > 0 and report["test"]["samples"] > 0
+        assert (out.parent / "figures" / f"reliability_{role}.png").stat().st_size > 0
+    faces = np.random.default_rng(0).integers(0, 256, (3, 96, 96, 1)).astype("uint8")
+    visual = load_model(out / MODEL_FILES["visual"])
+    expected = softmax(predict_logits(visual, faces) / info["calibration"]["visual"]["temperature"], axis=1)
+    np.testing.assert_allclose(visual.predict(faces, verbose=0), expected, atol=1e-5)  # applied at inference
 
 
 def evaluate(out, corpora, *extra):
@@ -129,12 +148,24 @@ def test_evaluate_without_inputs_or_weights_says_so(tmp_path, capsys):
 
 
 def test_benchmark_held_out_split_is_the_training_speaker_split(corpora):
-    from benchmark.data import HELD_OUT_SPEAKERS, read_splits
+    """The benchmark's held-out split is the manifest avmodel train reads, through the same code."""
+    from avmodel.training import data
+    from benchmark.data import CORPUS_SPLIT, HELD_OUT_SPEAKERS, read_splits, split_sides
+    from benchmark.evaluate import train_sides
 
-    (split,) = read_splits(corpora["audio"], HELD_OUT_SPEAKERS, "emodb")
-    assert sorted(c[:2] for c in split.train) == ["11", "11", "12", "12"]  # validation speaker 09 on neither side
-    assert sorted(c[:2] for c in split.test) == ["03", "03"]
-    assert read_splits(corpora["audio"], HELD_OUT_SPEAKERS, "enterface05") == []  # no held-out speakers there
+    (split,) = read_splits(corpora["audio"], HELD_OUT_SPEAKERS)
+    assert split == {"name": "train/test speakers", "split_manifest": "splits/speakers.csv", "fold": -1}
+    train, test = split_sides(corpora["audio"], split)
+    assert sorted(c[:2] for c in train) == ["11", "11", "12", "12"]  # validation speaker 09 on neither side
+    assert sorted(c[:2] for c in test) == ["03", "03"]
+    where = train_sides(corpora["audio"], split)["audio"]
+    trained = data.audio_splits(where["data"], manifest=where["split_manifest"], fold=where["fold"])
+    assert trained["test"].clip.tolist() == data.audio_splits([corpora["audio"]])["test"].clip.tolist()
+    assert read_splits(corpora["fer"], HELD_OUT_SPEAKERS) == []  # FER2013 has no speakers.csv
+    (fer,) = read_splits(corpora["fer"], CORPUS_SPLIT)
+    faces = data.visual_splits([corpora["fer"]], fer["split_manifest"])
+    assert len(faces["val"]) == 0 and len(faces["test"]) == 8  # named explicitly: PublicTest never validates
+    assert len(data.visual_splits([corpora["fer"]])["val"]) == 8  # avmodel train's default: FER2013's convention
 
 
 def test_released_files_carry_no_optimizer_state(release):

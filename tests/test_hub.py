@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from avmodel.errors import MissingWeightsError, WeightsError
 from avmodel.metrics import summarise
-from avmodel.hub import BUNDLED_WEIGHTS, CORPUS_LICENCES, build_upload_folder, model_card, resolve_weights
+from avmodel.hub import BUNDLED_WEIGHTS, CORPUS_LICENCES, build_upload_folder, model_card, read_info, resolve_weights
 from avmodel.predict import load_networks
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"  # a commit hash, as the Hub names snapshots
@@ -88,6 +89,51 @@ def test_hub_id_missing_offline_says_so(tmp_path):
     (tmp_path / "hub").mkdir()
     result = resolve_offline(tmp_path, "org/absent")
     assert result.returncode == 1 and "is not in the Hub cache" in result.stderr
+
+
+def test_a_snapshot_missing_a_file_names_it(tmp_path, tiny_weights):
+    snapshot = fake_hub_cache(tmp_path / "hub", tiny_weights)
+    (snapshot / "fusion.keras").unlink()
+    with pytest.raises(MissingWeightsError, match=r"missing fusion.keras\)"):
+        load_networks(snapshot)
+
+
+def hub_failing_with(monkeypatch, error):
+    import huggingface_hub
+
+    def snapshot_download(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+
+
+def http_error(kind, status):
+    httpx = pytest.importorskip("httpx2")  # huggingface_hub's HTTP client: its errors carry a response
+    request = httpx.Request("GET", "https://huggingface.co/api/models/org/name")
+    return kind(f"{status} from the Hub", response=httpx.Response(status, request=request))
+
+
+def test_hub_failures_are_weights_errors(monkeypatch):
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RevisionNotFoundError
+
+    cases = [
+        (http_error(RevisionNotFoundError, 404), MissingWeightsError, "org/name@v9: the model repo has no revision 'v9'"),
+        (http_error(GatedRepoError, 403), WeightsError, "org/name@v9: a gated model repo"),
+        (http_error(HfHubHTTPError, 500), WeightsError, r"the Hub download failed \(HfHubHTTPError: 500 from the Hub"),
+        (OSError("[Errno 28] No space left on device"), WeightsError, "download failed .*No space left on device"),
+    ]  # fmt: skip
+    for error, kind, message in cases:
+        hub_failing_with(monkeypatch, error)
+        with pytest.raises(kind, match=message):
+            resolve_weights("org/name", "v9")
+
+
+@pytest.mark.parametrize("text, message", [("{labels:", "not readable JSON"), ("[1, 2]", "holds a JSON list"),
+                                           ('{"labels": "angry"}', "its labels are 'angry', not a list")])  # fmt: skip
+def test_a_bad_model_info_is_a_weights_error(tmp_path, text, message):
+    (tmp_path / "model_info.json").write_text(text)
+    with pytest.raises(WeightsError, match=f"model_info.json: {message}"):
+        read_info(tmp_path)
 
 
 @pytest.mark.network

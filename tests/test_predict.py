@@ -1,7 +1,15 @@
-"""Predictor: files -> probabilities per modality, per window and per clip (tiny untrained networks)."""
+"""Predictor: files -> probabilities per modality, per window and per clip (tiny untrained networks).
 
+Also what the weights loading refuses (damaged files, networks that do not fit the data path), and
+that one file's unexpected exception never stops a batch.
+"""
+
+import copy
+import json
+import shutil
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -9,8 +17,19 @@ from PIL import Image
 
 from avmodel.clip import FACE_FROM_WHOLE_IMAGE, ClipInputs
 from avmodel.constants import EMOTIONS, FACE_SIZE, WINDOW_SAMPLES
-from avmodel.errors import ClipError, NoFaceError, NotAMediaFileError
-from avmodel.predict import AUDIO_ONLY, AUDIO_VISUAL, VISUAL_ONLY, Predictor, check_labels, pair_faces, run_network
+from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, NotAMediaFileError, WeightsError
+from avmodel.predict import (
+    AUDIO_ONLY,
+    AUDIO_VISUAL,
+    INTERNAL,
+    VISUAL_ONLY,
+    NonFiniteOutputError,
+    Predictor,
+    check_labels,
+    load_networks,
+    pair_faces,
+    run_network,
+)
 from avmodel.report import format_result, status_markdown, timeline_figure
 from tests import media
 
@@ -133,13 +152,171 @@ def test_predict_raises_but_predict_many_goes_on(predictor, astronaut_clip, medi
 
 
 def test_missing_weights_are_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="audio.keras, visual.keras, fusion.keras, model_info.json"):
+    with pytest.raises(MissingWeightsError, match="audio.keras, visual.keras, fusion.keras, model_info.json"):
         Predictor(tmp_path)
+    assert issubclass(MissingWeightsError, FileNotFoundError) and issubclass(MissingWeightsError, WeightsError)
 
 
 def test_labels_must_agree(predictor):
-    with pytest.raises(ValueError, match="model_info.json lists"):
+    with pytest.raises(WeightsError, match="audio.keras: the audio network predicts .* but model_info.json lists"):
         check_labels(predictor.networks, {"labels": list(reversed(EMOTIONS))})
+
+
+# --- weights that must not load ------------------------------------------------------------
+
+
+def edit_config(path, change):
+    """Rewrite the config.json inside a .keras file (a zip): ``change(config)`` edits the dict in place."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    change(config)
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def lambda_model(path):
+    """A Keras model holding a Python lambda: the classic code payload of a .keras file."""
+    import keras
+
+    model = keras.Sequential([keras.Input((WINDOW_SAMPLES,)), keras.layers.Lambda(lambda x: x * 2)])
+    model.save(path)
+
+
+def nan_weights(path):
+    """The same network with NaN in its classifier's kernel: it loads, but every answer is NaN."""
+    from avmodel.models import load_model
+
+    network = load_model(path)
+    layer = next(layer for layer in network.layers if layer.name.endswith("_logits"))
+    kernel, bias = layer.get_weights()
+    layer.set_weights([np.full_like(kernel, np.nan), bias])
+    network.save(path)
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def config_change(**changes):
+    return lambda path: edit_config(path, lambda config: config["config"].update(changes))
+
+
+def top_level(**changes):
+    return lambda path: edit_config(path, lambda config: config.update(changes))
+
+
+def fusion_audio(**changes):
+    return lambda path: edit_config(path, lambda config: config["config"]["audio_config"].update(changes))
+
+
+BROKEN_WEIGHTS = {  # id: (file, how it is broken, what the message says)
+    "truncated fusion.keras": ("fusion.keras", truncate, "truncated or damaged zip archive"),
+    "text in a .keras file": ("audio.keras", lambda p: p.write_text("not a model"), "not a Keras file"),
+    "empty file": ("visual.keras", lambda p: p.write_bytes(b""), r"not a Keras file \(no zip archive\), 0 bytes"),
+    "unknown class": ("audio.keras", top_level(class_name="NoSuchNet", registered_name="avmodel>NoSuchNet"),
+                      "holds class 'NoSuchNet'"),
+    "os.system as the class": ("audio.keras", top_level(module="os", class_name="system", registered_name=None),
+                               "holds class 'system' from os"),
+    "Lambda payload": ("audio.keras", lambda_model, "holds class 'Sequential' from keras"),
+    "bad config value": ("audio.keras", config_change(filters="abc"), "its config does not build the network"),
+    "another window size": ("audio.keras", config_change(window_samples=16000),
+                            "takes audio windows of 16000 samples, but the data path cuts windows of 32000"),
+    "another face size": ("visual.keras", config_change(face_size=48),
+                          "takes 48x48x1 faces, but the data path crops 96x96x1"),
+    "fusion with another window size": ("fusion.keras", fusion_audio(window_samples=16000),
+                                        "takes audio windows of 16000 samples"),
+    "another label set": ("audio.keras", config_change(labels=list("abcdefg")), "predicts the labels a, b, c"),
+    "six labels for seven outputs": ("audio.keras", config_change(labels=list(EMOTIONS[:6])),
+                                     r"its weights do not fit its config \(layer audio_logits"),
+    "labels in another order": ("visual.keras", config_change(labels=list(reversed(EMOTIONS))),
+                                r"the visual network predicts \(surprise, .* all must share one label order"),
+    "networks swapped": ("audio.keras", lambda p: shutil.copy(p.with_name("visual.keras"), p),
+                         "holds a VisualNet, not the audio network"),
+    "NaN weights": ("audio.keras", nan_weights, "gives NaN or infinite probabilities on a test input"),
+    "model_info.json not JSON": ("model_info.json", lambda p: p.write_text("{labels:"), "not readable JSON"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_WEIGHTS, ids=list(BROKEN_WEIGHTS))
+def test_broken_weights_are_one_weights_error_at_load_time(case, tiny_weights, tmp_path, detector):
+    name, breaking, message = BROKEN_WEIGHTS[case]
+    folder = shutil.copytree(tiny_weights, tmp_path / "weights")
+    breaking(folder / name)
+    with pytest.raises(WeightsError, match=message) as caught:
+        Predictor(folder, detector=detector)
+    assert str(caught.value).startswith(f"{folder / name}: ")  # the file, then the problem
+    assert len(str(caught.value).splitlines()) == 1 and len(str(caught.value)) < 400
+
+
+def test_safe_mode_refuses_a_lambda_even_past_the_class_check(tmp_path, monkeypatch):
+    """The class check stops foreign models first; Keras's safe mode is still on behind it."""
+    import avmodel.models
+    from avmodel.models import load_model
+
+    lambda_model(tmp_path / "lambda.keras")
+    monkeypatch.setattr(avmodel.models, "NETWORK_CLASSES", (*avmodel.models.NETWORK_CLASSES, "Sequential"))
+    with pytest.raises(WeightsError, match="refused in safe mode: it holds Python code"):
+        load_model(tmp_path / "lambda.keras")
+
+
+def test_the_tiny_weights_pass_every_check(tiny_weights):
+    assert set(load_networks(tiny_weights)) == {"audio", "visual", "fusion"}
+
+
+# --- one file never stops the batch ---------------------------------------------------------
+
+
+def failing_on(predictor, bad_path, error):
+    """A copy of ``predictor`` whose ``analyse`` raises ``error`` for one path."""
+    broken = copy.copy(predictor)
+    original = predictor.analyse
+
+    def analyse(path):
+        if str(path) == str(bad_path):
+            raise error
+        return original(path)
+
+    broken.analyse = analyse
+    return broken
+
+
+def test_an_unexpected_exception_is_that_files_error_and_the_batch_goes_on(predictor, media_dir):
+    wav = media.make_wav(media_dir / "batch_tone.wav", 2.0)
+    boom = media_dir / "boom.wav"
+    shutil.copy(wav, boom)
+    broken = failing_on(predictor, boom, RuntimeError("weights and config disagree\nTraceback (most recent call last)"))
+    results = broken.predict_many([wav, boom, wav])
+    assert "error" not in results[0] and "error" not in results[2]
+    assert results[1] == {"path": str(boom), "reason": INTERNAL,
+                          "error": "internal error: RuntimeError: weights and config disagree"}  # fmt: skip
+
+
+def test_ctrl_c_stops_the_batch_but_keeps_what_was_yielded(predictor, media_dir):
+    wav = media.make_wav(media_dir / "batch_tone.wav", 2.0)
+    stop = media_dir / "stop.wav"
+    broken = failing_on(predictor, stop, KeyboardInterrupt())
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        for result in broken.iter_predict([wav, wav, stop, wav]):
+            finished.append(result)
+    assert len(finished) == 2 and all("error" not in result for result in finished)
+
+
+def test_non_finite_probabilities_are_refused_not_returned(predictor, media_dir):
+    class NaNNetwork:
+        def __call__(self, inputs, training=False):
+            return np.full((len(inputs), len(EMOTIONS)), np.nan, np.float32)
+
+    broken = copy.copy(predictor)
+    broken.networks = {**predictor.networks, "audio": NaNNetwork()}
+    wav = media.make_wav(media_dir / "nan_tone.wav", 2.0)
+    with pytest.raises(NonFiniteOutputError, match="the audio network gave NaN or infinite probabilities"):
+        broken.predict(wav)
+    (entry,) = broken.predict_many([wav])
+    assert entry["reason"] == "non-finite output" and str(wav) in entry["error"]
 
 
 def test_clip_error_is_the_one_exception_of_bad_input():

@@ -41,10 +41,11 @@ def test_prepare_writes_arrays_manifest_and_counts(voices, tmp_path):
 
 def test_prepare_resumes_from_written_shards(voices, tmp_path):
     first = prepare("emodb", voices, tmp_path, workers=1, shard_size=4)
-    shard = tmp_path / "shards" / "shard_00001.npz"
-    shard.unlink()  # as if interrupted before the second shard
+    shards = sorted((tmp_path / "shards").glob("shard_*.npz"))
+    assert len(shards) == 3  # 4 + 4 + 2 clips
+    shards[0].unlink()  # as if interrupted before that shard was written
     again = prepare("emodb", voices, tmp_path, workers=1, shard_size=4)
-    assert again["resumed_shards"] == 2 and shard.exists()
+    assert again["reused_clips"] == 6 and again["prepared_now"] == 4 and shards[0].exists()
     assert {k: again[k] for k in ("clips", "prepared", "windows")} == {k: first[k] for k in ("clips", "prepared", "windows")}
 
 

@@ -1,15 +1,19 @@
-"""Training: a config round trip, one real run on prepared voices, resume after an interruption."""
+"""Training: a config round trip, one real run on prepared voices, resume after an interruption,
+and training on one side of a split manifest (real emoDB voices: no test speaker is ever trained on)."""
 
 import csv
 import json
+import shutil
 
 import keras
 import pytest
 
-from avmodel.prepare import prepare
+from avmodel.prepare import prepare, read_clips
 from avmodel.training import run
 from avmodel.training.config import TrainConfig
+from avmodel.training.data import manifest_sides
 from tests import media
+from tests.conftest import data_path
 
 # speakers: 03 test, 09 validation (HELD_OUT["emodb"]), 11 and 12 train
 VOICES = {f"{speaker}a0{k}{letter}a": tone for speaker in ("03", "09", "11", "12")
@@ -36,6 +40,10 @@ def test_config_json_round_trip(prepared, tmp_path):
     assert TrainConfig.from_json(original.to_json()) == original
     with pytest.raises(ValueError, match="fusion needs"):
         TrainConfig(task="fusion", data=("x",), out="y")
+    with pytest.raises(ValueError, match="fold 2 needs a subject_folds split_manifest"):
+        config(prepared, tmp_path, fold=2)
+    with pytest.raises(ValueError, match="needs init_model"):
+        config(prepared, tmp_path, preset="")
 
 
 def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):
@@ -64,7 +72,9 @@ def test_warm_start_continues_from_a_finished_run(prepared, tmp_path):
     with pytest.raises(ValueError, match="holds a AudioNet; visual needs a VisualNet"):
         run.build_model(config(prepared, tmp_path / "third", task="visual", init_model=continued.init_model))
     assert json.loads((tmp_path / "second" / "config.json").read_text())["init_model"].endswith("best.keras")
-    with pytest.raises(ValueError, match="init_model is for visual and audio"):
+    as_it_is = config(prepared, tmp_path / "fourth", preset="", init_model=continued.init_model)
+    assert run.build_model(as_it_is).get_config() == start.get_config()  # preset "": the network's own
+    with pytest.raises(ValueError, match="fusion starts from init_model or from audio_model and visual_model"):
         TrainConfig(task="fusion", data=("x",), out="y", audio_model="a", visual_model="v", face_data=("f",),
                     init_model="m")  # fmt: skip
 
@@ -75,7 +85,7 @@ def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatc
             raise RuntimeError("power cut")
 
     original = run.callbacks
-    monkeypatch.setattr(run, "callbacks", lambda c, out: original(c, out) + [Interrupt()])
+    monkeypatch.setattr(run, "callbacks", lambda *args, **kwargs: original(*args, **kwargs) + [Interrupt()])
     with pytest.raises(RuntimeError, match="power cut"):
         run.train(config(prepared, tmp_path, epochs=3))
     monkeypatch.setattr(run, "callbacks", original)
@@ -83,6 +93,68 @@ def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatc
     with open(tmp_path / "log.csv") as file:
         epochs = [row["epoch"] for row in csv.DictReader(file)]
     assert epochs == ["0", "1", "2"]  # epoch 0 is not trained twice
+
+
+def test_a_manifest_without_validation_trains_its_fixed_epochs(prepared, tmp_path):
+    """paper_80_20.csv has no "val" rows: no early stopping or plateau, every epoch runs, test is its 20%."""
+    import numpy as np
+
+    sides = manifest_sides(prepared, "splits/paper_80_20.csv")
+    assert set(sides.values()) == {"train", "test"}
+    splits = run.load_splits(config(prepared, tmp_path, split_manifest="splits/paper_80_20.csv"))
+    assert len(splits["val"]) == 0 and len(splits["test"]) == sum(side == "test" for side in sides.values())
+    kinds = {type(c).__name__ for c in run.callbacks(config(prepared, tmp_path), tmp_path, validate=False)}
+    assert not kinds & {"EarlyStopping", "ReduceLROnPlateau"} and "ModelCheckpoint" in kinds
+    metrics = run.train(config(prepared, tmp_path, epochs=3, early_stopping_patience=0,
+                               split_manifest=str(prepared / "splits" / "paper_80_20.csv")))  # an absolute path too
+    with open(tmp_path / "log.csv") as file:
+        log = list(csv.DictReader(file))
+    assert [row["epoch"] for row in log] == ["0", "1", "2"] and log[0].get("val_accuracy", "NA") == "NA"
+    assert metrics["sample"]["samples"] == len(splits["test"]) and metrics["training"]["epochs_run"] == 3
+    assert np.isin(splits["train"].clip, splits["test"].clip).sum() == 0
+
+
+def test_manifest_and_fold_must_agree(prepared):
+    with pytest.raises(ValueError, match="has no folds"):
+        manifest_sides(prepared, "splits/paper_80_20.csv", fold=1)
+    with pytest.raises(FileNotFoundError, match="no split manifest"):
+        manifest_sides(prepared, "splits/nothing.csv")
+
+
+REAL_EMODB_SPEAKERS = ("03", "08", "09", "10", "11", "12", "13", "14", "15", "16")  # all ten
+
+
+@pytest.fixture(scope="module")
+def real_voices(tmp_path_factory):
+    """Four real emoDB clips per speaker (two angry, two sad), prepared as `avmodel prepare` does."""
+    source = data_path("emodb", "wav")
+    wavs, out = tmp_path_factory.mktemp("emodb-wav"), tmp_path_factory.mktemp("emodb-prepared")
+    for speaker in REAL_EMODB_SPEAKERS:
+        for letter in "WT":  # emoDB's anger and sadness codes
+            for wav in sorted(source.glob(f"{speaker}???{letter}?.wav"))[:2]:
+                shutil.copy(wav, wavs / wav.name)
+    prepare("emodb", wavs, out, workers=1)
+    return out
+
+
+@pytest.mark.parametrize("manifest, fold", [("splits/speakers.csv", -1), ("splits/subject_folds.csv", 2)])
+def test_manifest_training_on_real_voices_never_sees_a_test_speaker(real_voices, tmp_path, monkeypatch, manifest, fold):
+    """What fit() is given holds the manifest's train speakers only: every one of them, no test
+    (or validation) speaker; the test metrics count the test side's windows only."""
+    rows = read_clips(real_voices)
+    speaker_of, side_of = [row["speaker"] for row in rows], manifest_sides(real_voices, manifest, fold)
+    by_side = {name: {row["speaker"] for row in rows if side_of[row["clip_id"]] == name} for name in ("train", "val", "test")}
+    assert by_side["test"] and by_side["train"] and not by_side["train"] & (by_side["test"] | by_side["val"])
+    fitted = []
+    original = run.training_data
+    monkeypatch.setattr(run, "training_data", lambda train, c: fitted.append(train.clip) or original(train, c))
+    metrics = run.train(config(real_voices, tmp_path, split_manifest=manifest, fold=fold))
+    assert {speaker_of[clip] for clip in fitted[0]} == by_side["train"]
+    test = run.load_splits(config(real_voices, tmp_path, split_manifest=manifest, fold=fold))["test"]
+    assert {speaker_of[clip] for clip in test.clip} == by_side["test"] and metrics["sample"]["samples"] == len(test)
+    with open(tmp_path / "log.csv") as file:
+        validated = next(csv.DictReader(file)).get("val_accuracy", "NA") != "NA"  # Keras writes NA without val
+    assert validated == bool(by_side["val"])  # speakers.csv: 09 and 10 validate; a fold: none
 
 
 def test_audio_noise_leaves_padding_silent_and_inference_untouched():

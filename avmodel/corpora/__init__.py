@@ -16,7 +16,9 @@ from avmodel.corpora.fer2013 import load_fer2013_images, read_fer2013
 from avmodel.corpora.ravdess import read_ravdess
 from avmodel.corpora.record import Item
 from avmodel.corpora.result import ReadResult, Skipped
+from avmodel.corpora.savee import read_savee
 from avmodel.corpora.sources import ZIP_SEPARATOR, materialise, open_item
+from avmodel.corpora.tess import read_tess
 
 # corpus name -> reader; the name is also each Item's ``corpus``
 CORPORA = {
@@ -25,6 +27,8 @@ CORPORA = {
     "emodb": read_emodb,
     "ravdess": read_ravdess,
     "cremad": read_cremad,
+    "tess": read_tess,
+    "savee": read_savee,
 }
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "read_enterface",
     "read_fer2013",
     "read_ravdess",
+    "read_savee",
+    "read_tess",
 ]
 
 

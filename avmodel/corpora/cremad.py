@@ -4,7 +4,8 @@ Files are named ``<actor>_<sentence>_<EMO>_<level>.<ext>``, e.g.
 ``1001_DFA_ANG_XX.flv``: actor 1001-1091 (Item.speaker), sentence code such
 as "DFA" (Item.sentence), emotion code (EMOTION_CODES), level LO, MD, HI or
 XX (unspecified). clip_id is the file stem. Accepted: the VideoFlash .flv,
-.mp4 video and .wav/.mp3 audio releases, as a folder tree or a zip. A source
+.mp4 video and .wav/.mp3 audio releases, and the 16 kHz Ogg Opus audio copy
+(``.opus``, ../shared/data/cremad-audio), as a folder tree or a zip. A source
 holding two releases of one clip (AudioWAV/ and VideoFlash/) keeps the first
 in path order and reports the other as a duplicate clip id.
 """
@@ -25,9 +26,12 @@ EMOTION_CODES = {
     "NEU": "neutral",
     "SAD": "sad",
 }
-MEDIA_SUFFIXES = (".flv", ".mp4", ".wav", ".mp3")
+MEDIA_SUFFIXES = (".flv", ".mp4", ".wav", ".mp3", ".opus")
 
-NAME = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})$")  # actor, sentence, emotion, level
+LEVELS = ("LO", "MD", "HI", "XX")
+LEVEL_ALIASES = {"X": "XX"}  # 1040_ITH_SAD_X: a typo in the distribution
+
+NAME = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{1,2})$")  # actor, sentence, emotion, level
 
 
 def read_cremad(source):
@@ -43,7 +47,9 @@ def _item(file):
     match = NAME.match(file.relpath.stem)
     if not match:
         raise SkipFile("name is not <actor>_<sentence>_<EMO>_<level>")
-    actor, sentence, emotion, _level = match.groups()
+    actor, sentence, emotion, level = match.groups()
+    if LEVEL_ALIASES.get(level, level) not in LEVELS:
+        raise SkipFile(f"unknown intensity level {level!r}")
     if emotion not in EMOTION_CODES:
         raise SkipFile(f"unknown emotion code {emotion!r}")
     return Item(

@@ -206,6 +206,8 @@ class AudioNet(BranchMixin, keras.Model):
         block_dropout: dropout after each block (0 = none).
         lstm_units: LSTM width = feature size.
         dropout: dropout between features and the classifier.
+        temperature: logits are divided by this before the softmax (1 = none); fitted
+            on validation data by ``avmodel.calibration`` for the released weights.
     Defaults are the "paper" preset.
     """
 
@@ -226,6 +228,7 @@ class AudioNet(BranchMixin, keras.Model):
         block_dropout=0.0,
         lstm_units=256,
         dropout=0.25,
+        temperature=1.0,
         **kwargs,
     ):
         labels, filters = tuple(labels), tuple(filters)
@@ -245,7 +248,8 @@ class AudioNet(BranchMixin, keras.Model):
         )
         x = keras.layers.Dropout(dropout, name="audio_dropout")(features)
         logits = keras.layers.Dense(len(labels), name="audio_logits")(x)  # (batch, classes)
-        probabilities = keras.layers.Softmax(dtype="float32", name="audio_probabilities")(logits)
+        scaled = keras.layers.Rescaling(1.0 / temperature, name="audio_temperature")(logits)  # calibration.py
+        probabilities = keras.layers.Softmax(dtype="float32", name="audio_probabilities")(scaled)
         kwargs.setdefault("name", "audio_net")
         super().__init__(inputs=waveform, outputs=probabilities, **kwargs)
         # === Config ===
@@ -261,6 +265,7 @@ class AudioNet(BranchMixin, keras.Model):
         self.block_dropout = block_dropout
         self.lstm_units = lstm_units
         self.dropout = dropout
+        self.temperature = temperature
 
     def get_config(self):
         return {
@@ -278,6 +283,7 @@ class AudioNet(BranchMixin, keras.Model):
             "block_dropout": self.block_dropout,
             "lstm_units": self.lstm_units,
             "dropout": self.dropout,
+            "temperature": self.temperature,
         }
 
     @classmethod

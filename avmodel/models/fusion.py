@@ -67,6 +67,8 @@ class FusionNet(keras.Model):
         dropout: dropout after each of those dense layers.
         frozen_blocks: (audio, visual) number of leading conv blocks (with the
             front end) set non-trainable. (0, 0) trains everything.
+        temperature: logits are divided by this before the softmax (1 = none); see
+            ``avmodel.calibration``.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class FusionNet(keras.Model):
         hidden_units=(256, 256),
         dropout=0.25,
         frozen_blocks=(2, 2),
+        temperature=1.0,
         **kwargs,
     ):
         audio_config = _encoder_config(audio_config or audio_net.PRESETS["paper"], audio_net.ENCODER_ARGS)
@@ -87,7 +90,8 @@ class FusionNet(keras.Model):
         face, visual_features = visual_net.visual_encoder(**visual_config)  # (batch, visual features)
         features = keras.layers.Concatenate(name="fusion_concat")([audio_features, visual_features])
         logits = apply_fusion_head(features, hidden_units, dropout, len(labels))  # (batch, classes)
-        probabilities = keras.layers.Softmax(dtype="float32", name="fusion_probabilities")(logits)
+        scaled = keras.layers.Rescaling(1.0 / temperature, name="fusion_temperature")(logits)  # calibration.py
+        probabilities = keras.layers.Softmax(dtype="float32", name="fusion_probabilities")(scaled)
         kwargs.setdefault("name", "fusion_net")
         super().__init__(inputs={"audio": waveform, "face": face}, outputs=probabilities, **kwargs)
         # === Config ===
@@ -97,6 +101,7 @@ class FusionNet(keras.Model):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.frozen_blocks = frozen_blocks
+        self.temperature = temperature
         # === Freezing ===
         self._freeze(frozen_blocks)
 
@@ -163,6 +168,7 @@ class FusionNet(keras.Model):
             "hidden_units": list(self.hidden_units),
             "dropout": self.dropout,
             "frozen_blocks": list(self.frozen_blocks),
+            "temperature": self.temperature,
         }
 
     @classmethod

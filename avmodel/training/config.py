@@ -13,7 +13,7 @@ class TrainConfig:
     task: str  # "visual" | "audio" | "fusion"
     data: tuple  # prepared folders (`avmodel prepare`); fusion: the audio folders
     out: str  # run folder: config.json, log.csv, last.keras, best.keras, backup/
-    preset: str = "paper"  # model configuration by name (the models' PRESETS)
+    preset: str = "paper"  # model configuration by name (the models' PRESETS); "" with init_model: that network's own
     epochs: int = 60  # upper bound; early stopping usually ends sooner
     batch_size: int = 64
     learning_rate: float = 0.01  # paper: Adam starting at 0.01 ...
@@ -23,21 +23,38 @@ class TrainConfig:
     early_stopping_patience: int = 10  # epochs without a better val accuracy
     augment: bool = True  # faces: rotation, zoom, flip, brightness; audio: light noise
     seed: int = SEED
-    face_data: tuple = ()  # fusion: prepared face folders for the label-matched pairs
+    face_data: tuple = ()  # fusion: prepared face folders for label-matched pairs; () = each clip's own faces
     audio_model: str = ""  # fusion: trained AudioNet (.keras)
     visual_model: str = ""  # fusion: trained VisualNet (.keras)
     pairs_per_window: int = 3  # fusion: faces drawn per training audio window
     frozen_blocks: tuple = (2, 2)  # fusion: leading (audio, visual) conv blocks kept frozen
     time_limit_minutes: float = 0  # stop after the epoch that passes this budget (0: no limit)
-    init_model: str = ""  # visual/audio: start from this trained network (.keras) instead of new weights
+    init_model: str = ""  # start from this trained network (.keras) instead of new weights (fusion: or the branches)
+    corpus_repeats: tuple = ()  # audio/fusion: "corpus=n" takes that corpus's training windows n times
+    split_manifest: str = ""  # splits/*.csv of each data folder (relative to it, or absolute); "": the default one
+    fold: int = -1  # with a subject_folds manifest: this fold is test, the others train (-1: not a fold manifest)
 
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.task == "fusion" and not (self.audio_model and self.visual_model and self.face_data):
-            raise ValueError("fusion needs audio_model, visual_model and face_data")
-        if self.task == "fusion" and self.init_model:
-            raise ValueError("init_model is for visual and audio; fusion starts from audio_model and visual_model")
+        branches = bool(self.audio_model or self.visual_model)
+        if self.task == "fusion" and not (self.init_model or (self.audio_model and self.visual_model)):
+            raise ValueError("fusion needs audio_model and visual_model (or init_model)")
+        if self.task == "fusion" and self.init_model and branches:
+            raise ValueError("fusion starts from init_model or from audio_model and visual_model, not both")
+        if not self.preset and not self.init_model:
+            raise ValueError("preset \"\" (the network's own) needs init_model")
+        if self.fold < -1 or (self.fold >= 0 and not self.split_manifest):
+            raise ValueError(f"fold {self.fold} needs a subject_folds split_manifest (fold -1: none)")
+
+        self.repeats()  # raises on a malformed entry
+
+    def repeats(self):
+        """{corpus: n} from ``corpus_repeats`` ("emodb=3" -> {"emodb": 3})."""
+        pairs = [entry.partition("=") for entry in self.corpus_repeats]
+        if any(not sep or not name or not count.isdigit() or int(count) < 1 for name, sep, count in pairs):
+            raise ValueError(f"corpus_repeats entries are corpus=n with n >= 1, got {self.corpus_repeats}")
+        return {name: int(count) for name, _, count in pairs}
 
     def to_json(self):
         return json.dumps(asdict(self), indent=2)

@@ -32,14 +32,15 @@ def train(config):
     trainer = with_augmentation(model, config)
     trainer.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                     loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    validation = (splits["val"].x, splits["val"].onehot) if len(splits["val"]) else None  # None: fixed epochs
     started = time.monotonic()
     history = trainer.fit(
         **training_data(splits["train"], config),
-        validation_data=(splits["val"].x, splits["val"].onehot),
-        epochs=config.epochs, callbacks=callbacks(config, out), verbose=2,
+        validation_data=validation,
+        epochs=config.epochs, callbacks=callbacks(config, out, validate=validation is not None), verbose=2,
     )  # fmt: skip
     seconds = time.monotonic() - started
-    model.save(out / "best.keras")  # early stopping restored the best weights
+    model.save(out / "best.keras")  # early stopping restored the best weights (no validation side: the last)
     metrics = evaluate(model, splits["test"])
     metrics["training"] = {"epochs_run": len(history.history["loss"]), "seconds": round(seconds, 1),
                            "seconds_per_epoch": round(seconds / max(1, len(history.history["loss"])), 1),
@@ -49,31 +50,43 @@ def train(config):
 
 
 def load_splits(config):
+    """{"train"|"val"|"test": data.Split} of the task, split by ``config.split_manifest`` (and ``fold``)."""
+    side = {"manifest": config.split_manifest, "fold": config.fold}
     if config.task == "visual":
-        return data.visual_splits(config.data)
+        return data.visual_splits(config.data, **side)
     if config.task == "audio":
-        return data.audio_splits(config.data)
-    return data.pair_splits(config.data, config.face_data, config.pairs_per_window, config.seed)
+        return data.audio_splits(config.data, config.repeats(), **side)
+    if not config.face_data:  # an audio-visual corpus: each clip's own windows and faces
+        return data.clip_pair_splits(config.data, config.repeats(), **side)
+    return data.pair_splits(config.data, config.face_data, config.pairs_per_window, config.seed, config.repeats(),
+                            **side)  # fmt: skip
 
 
 def build_model(config):
-    """A new network for the task (or ``init_model``'s); fusion starts from the two trained branches."""
-    branch = {"visual": VisualNet, "audio": AudioNet}.get(config.task)
+    """A new network for the task (or ``init_model``'s); a new fusion starts from the two trained branches."""
+    branch = {"visual": VisualNet, "audio": AudioNet, "fusion": FusionNet}[config.task]
     if config.init_model:  # warm start: a finished run continued, e.g. at a lower learning rate
         return checked_warm_start(load_model(config.init_model), branch, config)
-    if branch:
+    if branch is not FusionNet:
         return branch.from_preset(config.preset)
     audio_model, visual_model = load_model(config.audio_model), load_model(config.visual_model)
     return FusionNet.from_branches(audio_model, visual_model, frozen_blocks=tuple(config.frozen_blocks))
 
 
 def checked_warm_start(model, branch, config):
-    """``model`` if it is the task's network in ``config.preset`` (so config.json tells the truth)."""
+    """``model`` if it is the task's network as ``config`` names it (so config.json tells the truth):
+    a branch in ``config.preset`` (preset "": as it is), a fusion with ``config.frozen_blocks``."""
     if not isinstance(model, branch):
         raise ValueError(f"init_model {config.init_model} holds a {type(model).__name__}; "
                          f"{config.task} needs a {branch.__name__}")  # fmt: skip
+    if branch is FusionNet and tuple(model.frozen_blocks) != tuple(config.frozen_blocks):
+        raise ValueError(f"init_model {config.init_model} freezes blocks {tuple(model.frozen_blocks)}; "
+                         "pass the --frozen-blocks it was built with")  # fmt: skip
+    if branch is FusionNet or not config.preset:
+        return model
     fresh = branch.from_preset(config.preset).get_config()
-    if any(model.get_config().get(key) != value for key, value in fresh.items() if key not in ("name", "trainable")):
+    ignored = ("name", "trainable", "temperature")
+    if any(model.get_config().get(key) != value for key, value in fresh.items() if key not in ignored):
         raise ValueError(f"init_model {config.init_model} is not a {config.preset!r} {branch.__name__}; "
                          "pass the --preset it was trained with")  # fmt: skip
     return model
@@ -99,15 +112,19 @@ def training_data(train, config):
     return {"x": train.x, "y": train.onehot, "batch_size": config.batch_size, "shuffle": True}
 
 
-def callbacks(config, out):
-    return [
-        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
-        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),  # every epoch
+def callbacks(config, out, validate=True):
+    """Backup, checkpoint, log, time limit; with a validation side (``validate``) also the plateau and early stopping."""
+    watch_val = [
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
                                           patience=config.plateau_patience,
                                           min_lr=config.min_learning_rate),  # fmt: skip
         keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.early_stopping_patience,
                                       restore_best_weights=True),  # fmt: skip
+    ]
+    return [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
+        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),  # every epoch
+        *(watch_val if validate else []),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
         TimeLimit(config.time_limit_minutes),
     ]
