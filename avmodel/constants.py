@@ -19,12 +19,13 @@ KEYFRAME_STRIDE = 10  # one key frame every 10 frames, random offset (paper, 5.1
 DETECT_MAX_SIDE = 640  # px: frames are scaled down to this before face detection
 FACE_SIZE = 96  # px: square grayscale face crop (paper, 5.1)
 # Border on each side of the square crop, as a fraction of the box's longer side; negative
-# cuts inside the box. Measured (scripts/crop_gallery.py): with 0, MTCNN's keypoints on the
-# CREMA-D crops give a face 0.886x the size of FER2013's (eye distance 0.326 vs 0.368 and
-# eyes-to-mouth 0.351 vs 0.396 of the side, 600 train faces; 0.883, 95% CI 0.877-0.887, on
-# 2000), so the side shrinks to 0.88 of the box: (0.88 - 1) / 2 = -0.06. Scaled about the box
-# centre, eyes and mouth then land at FER2013's heights (0.386 vs 0.385, 0.782 vs 0.776).
-FACE_MARGIN = -0.06
+# cuts inside the box. Measured by scripts/crop_gallery.py (MTCNN keypoints on the CREMA-D crops
+# and on 600 FER2013 train faces, as fractions of the side): with 0 the CREMA-D face is 0.886x
+# FER2013's (eye distance 0.326 vs 0.368, eyes-to-mouth 0.351 vs 0.396; 0.883, 95% CI
+# 0.877-0.887, on 2000 faces), so the side must shrink to about 0.886 of the box:
+# (0.886 - 1) / 2 = -0.057. Measured again, -0.06 overshoots (1.018x) and -0.05 gives 0.996x with
+# eyes and mouth at FER2013's heights (0.389 vs 0.385, 0.778 vs 0.776): -0.05.
+FACE_MARGIN = -0.05
 FACE_MIN_CONFIDENCE = 0.9  # MTCNN detections below this are ignored
 
 # --- labels --------------------------------------------------------------

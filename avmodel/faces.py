@@ -3,7 +3,7 @@
 Per frame the detector's faces below FACE_MIN_CONFIDENCE are dropped and the
 largest remaining one is kept (in a talking-head clip, the speaker). Its box
 becomes a square centred on it, of side (1 + 2 * FACE_MARGIN) times its longer
-side (0.88: FACE_MARGIN is -0.06, measured so that the eyes and mouth sit where
+side (0.9: FACE_MARGIN is -0.05, measured so that the eyes and mouth sit where
 they do in FER2013's faces; scripts/crop_gallery.py), is cut out (edge pixels
 repeat where the square leaves the frame), converted to grayscale and resized
 to FACE_SIZE x FACE_SIZE.
@@ -74,11 +74,16 @@ class FaceDetector:
     def best_box(self, faces):
         """The largest face at or above the confidence threshold, else None."""
         boxes = [
-            Box(*face["box"], confidence=float(face["confidence"]), keypoints=dict(face.get("keypoints", {})))
+            Box(*face["box"], confidence=float(face["confidence"]), keypoints=_keypoints(face))
             for face in faces
             if face["confidence"] >= self.min_confidence
         ]
         return max(boxes, key=lambda box: box.area, default=None)
+
+
+def _keypoints(face):
+    """MTCNN's {name: [x, y]} -> {name: (x, y)} float pixels."""
+    return {name: (float(x), float(y)) for name, (x, y) in face.get("keypoints", {}).items()}
 
 
 def to_gray(image):

@@ -83,7 +83,8 @@ def _snapshot(repo_id, revision):
     except GatedRepoError as error:
         raise WeightsError(spec, "a gated model repo: accept its conditions on the Hub and log in") from error
     except RepositoryNotFoundError as error:
-        raise MissingWeightsError(spec, "is no local folder and no model repo on the Hub (or a private one: log in)") from error
+        problem = "is no local folder and no model repo on the Hub (or a private one: log in)"
+        raise MissingWeightsError(spec, problem) from error
     except RevisionNotFoundError as error:
         raise MissingWeightsError(spec, f"the model repo has no revision {revision!r}") from error
     except (OSError, ValueError) as error:  # HTTP errors, a full disk, an invalid name or revision

@@ -65,6 +65,7 @@ class Predictor:
     revision:    Hub branch, tag or commit (Hub ids only)
     detector:    a ``faces.FaceDetector`` to share; one is made if None
     max_seconds: longer clips are refused with ClipTooLongError
+    Raises WeightsError (MissingWeightsError when there are none) when the weights cannot be used.
     """
 
     def __init__(self, weights=None, revision=None, *, detector=None, seed=SEED, max_seconds=MAX_CLIP_SECONDS):
@@ -230,8 +231,8 @@ def load_networks(weights_dir):
     weights_dir = Path(weights_dir)
     missing = [name for name in (*MODEL_FILES.values(), INFO_FILE) if not (weights_dir / name).is_file()]
     if missing:
-        raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): "
-                                  "train them (see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
+        raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): train them "
+                                  "(see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
     networks = {}
     for role, name in MODEL_FILES.items():
         networks[role] = check_network(role, load_model(weights_dir / name), weights_dir / name)
@@ -263,7 +264,8 @@ def check_network(role, network, path):
     except Exception as error:
         raise WeightsError(path, f"fails on a test input ({type(error).__name__}: {short_message(error)})") from error
     if probabilities.shape != (1, len(labels)):
-        raise WeightsError(path, f"gives {probabilities.shape[-1]} outputs per example, not one per label ({len(labels)})")
+        outputs = probabilities.shape[-1]
+        raise WeightsError(path, f"gives {outputs} outputs per example, not one per label ({len(labels)})")
     if not np.isfinite(probabilities).all():
         raise WeightsError(path, "gives NaN or infinite probabilities on a test input (a silent window, a black face)")
     return network
@@ -286,8 +288,8 @@ def check_labels(networks, info, weights_dir=""):
     for role, network in networks.items():
         own = tuple(getattr(network, "labels", labels))
         if own != labels:
-            raise WeightsError(Path(weights_dir, MODEL_FILES[role]), f"the {role} network predicts ({', '.join(own)}) "
-                               f"but {INFO_FILE} lists ({', '.join(labels)}): all must share one label order")  # fmt: skip
+            problem = f"the {role} network predicts ({', '.join(own)}) but {INFO_FILE} lists ({', '.join(labels)})"
+            raise WeightsError(Path(weights_dir, MODEL_FILES[role]), f"{problem}: all must share one label order")
     return labels
 
 

@@ -39,7 +39,7 @@ import time
 import zipfile
 from collections import Counter, defaultdict
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
+from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
@@ -59,6 +59,7 @@ IMAGE_CORPORA = ("fer2013",)  # corpora of face images (no detection, no audio)
 CLIP_COLUMNS = ("index", "clip_id", "label", "speaker", "sentence", "corpus", "split", "path",
                 "status", "detail", "windows", "key_frames", "faces")  # fmt: skip
 OK = "ok"
+UNEXPECTED = "unexpected error"  # status of a clip that raised something other than a ClipError: retried next run
 CORPUS_MANIFEST = "corpus_split.csv"  # the corpus's own split (FER2013: train / publictest)
 SPEAKER_MANIFEST = "speakers.csv"  # splits.speaker_split: train / val / test speakers
 
@@ -97,7 +98,7 @@ def prepare(corpus, source, out, workers=None, shard_size=SHARD_SIZE, seed=SEED,
         items, inputs, reader_skipped = _read(corpus, source, limit, options)
         keys = _fingerprints(items, inputs, seed)
         stored = _index_shards(out / "shards")
-        todo = [i for i, key in enumerate(keys) if key not in stored]
+        todo = [i for i, key in enumerate(keys) if key not in stored or stored[key].status == UNEXPECTED]
         workers = workers or min(2, os.cpu_count() or 1)
         jobs = [(corpus, items[i], seed, inputs[i]) for i in todo]
         stored.update(_run_jobs(corpus, jobs, [keys[i] for i in todo], len(items), out / "shards", workers, shard_size))
@@ -146,6 +147,7 @@ def _temporary(path):
     path = Path(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     os.close(fd)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would make the outputs private to this user
     try:
         yield temporary
         os.replace(temporary, path)
@@ -154,13 +156,19 @@ def _temporary(path):
         raise
 
 
+@cache
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_text(path, text):
     with _temporary(path) as temporary:
         Path(temporary).write_text(text)
 
 
 def _read(corpus, source, limit, options):
-
     """Items, per-item inputs (decoded images for image corpora, else None), and the reader's skips."""
     from avmodel.corpora import read_corpus
     from avmodel.corpora.fer2013 import load_fer2013_images
@@ -182,10 +190,11 @@ def _fingerprints(items, inputs, seed):
 
     recipe = {"format": SHARD_FORMAT, "seed": seed,
               "constants": {name: getattr(constants, name) for name in dir(constants) if name.isupper()}}  # fmt: skip
+    recipe = _digest(json.dumps(recipe, sort_keys=True))
     with ExitStack() as archives:
         zips = {}  # archive path -> open ZipFile, each opened once
         identities = [_identity(item, image, zips, archives) for item, image in zip(items, inputs)]
-    return [_digest(json.dumps([asdict(item), identity, recipe], sort_keys=True))
+    return [_digest(json.dumps([vars(item), identity, recipe], sort_keys=True))
             for item, identity in zip(items, identities)]  # fmt: skip
 
 
@@ -214,13 +223,20 @@ def _digest(data):
 
 
 def _index_shards(folder):
-    """{fingerprint: Stored} of every shard in ``folder``; one that does not read back whole is deleted."""
+    """{fingerprint: Stored} of every shard in ``folder``; one that does not read back whole is deleted.
+
+    A clip held twice (it failed unexpectedly once, and was redone) is taken from where it did not fail.
+    """
     stored = {}
     for path in sorted(folder.glob("shard_*.npz")):
         try:
-            stored.update(_read_index(path))
+            index = _read_index(path)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             path.unlink(missing_ok=True)
+            continue
+        for key, clip in index.items():
+            if key not in stored or stored[key].status == UNEXPECTED:
+                stored[key] = clip
     return stored
 
 
@@ -290,7 +306,7 @@ def _prepare_one(job):
     except ClipError as error:
         return _empty(error.reason, error.detail)
     except Exception as error:  # a clip must never stop the batch
-        return _empty("unexpected error", f"{type(error).__name__}: {error}")
+        return _empty(UNEXPECTED, f"{type(error).__name__}: {error}")
 
 
 def _prepare_clip(item, seed):

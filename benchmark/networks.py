@@ -81,7 +81,7 @@ def clip_results(networks, clips, modalities):
 
 
 def probabilities(results, modality):
-    """(len(results), NUM_CLASSES) clip probabilities of one modality (``RESULT_KEY``); NaN rows where there are none."""
+    """(len(results), NUM_CLASSES) clip probabilities of one modality (``RESULT_KEY``); NaN rows for none."""
     out = np.full((len(results), NUM_CLASSES), np.nan)
     for i, result in enumerate(results):
         answer = None if result is None else result[RESULT_KEY[modality]]

@@ -92,8 +92,8 @@ def _evaluate_pairs(voice, clips, prepared, settings, log):
     train_pool = pair_voices_with_faces(clips[voice], train_faces, SEED)
     test_pool = pair_voices_with_faces(clips[voice], test_faces, SEED + 1)
     faces = str(prepared[FER2013])
-    training = {"visual": {"data": (faces,), "split_manifest": f"splits/{data.MANIFESTS[data.CORPUS_SPLIT]}", "fold": -1},
-                "fusion": {"face_data": (faces,)}}  # fmt: skip
+    own_split = f"splits/{data.MANIFESTS[data.CORPUS_SPLIT]}"  # named: no validation side
+    training = {"visual": {"data": (faces,), "split_manifest": own_split, "fold": -1}, "fusion": {"face_data": (faces,)}}
     corpus = f"{voice}+{FER2013}"
     return evaluate.evaluate_protocol(corpus, data.SUBJECT_FOLDS, prepared[voice], splits, train_pool, test_pool,
                                       evaluate.MODALITIES, settings, log, training)  # fmt: skip

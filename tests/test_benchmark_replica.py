@@ -99,7 +99,8 @@ def tiny_network(role, weights):
         return AudioNet(**tiny_audio), "tiny"
     if role == "visual":
         return VisualNet(**tiny_visual), "tiny"
-    return FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0)), "tiny"
+    fusion = FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0))
+    return fusion, "tiny"
 
 
 def replica_folder(report):

@@ -1,11 +1,19 @@
-"""Faces: MTCNN finds the astronaut, crops are square, grey, 96x96 and centred on her face."""
+"""Faces: MTCNN finds the astronaut, crops are square, grey, 96x96 and centred on her face;
+the crop frames a real CREMA-D face as FER2013 frames its faces."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from avmodel import faces
-from avmodel.constants import FACE_SIZE
+from avmodel import decode, faces
+from avmodel.constants import FACE_MARGIN, FACE_SIZE
 from tests import media
+from tests.conftest import data_path
+
+# FER2013 train faces, medians of MTCNN's keypoints as fractions of the image side
+# (600 faces, scripts/crop_gallery.py); the crops must put the face there too.
+FER_EYES_Y, FER_MOUTH_Y, FER_EYE_DISTANCE = 0.385, 0.776, 0.368
+FRAMING_TOLERANCE = 0.025  # of the side; FACE_MARGIN 0 misses the eye distance by 0.04
 
 
 def test_astronaut_face_is_found_and_cropped(media_dir, detector):
@@ -16,6 +24,38 @@ def test_astronaut_face_is_found_and_cropped(media_dir, detector):
     crop = faces.crop_face(image, box)
     assert crop.shape == (FACE_SIZE, FACE_SIZE) and crop.dtype == np.uint8
     assert crop.std() > 20  # a face, not a flat patch
+    eyes, mouth = box.keypoints["left_eye"], box.keypoints["mouth_left"]
+    assert box.x < eyes[0] < box.x + box.width and box.y < eyes[1] < mouth[1] < box.y + box.height
+
+
+def test_crop_is_the_box_square_scaled_about_its_centre():
+    box = faces.Box(100, 50, 80, 100, 1.0)  # longer side 100 px, centre (140, 100)
+    side = 100 * (1 + 2 * FACE_MARGIN)  # 90 px with FACE_MARGIN -0.05
+    assert faces.square_around(box) == (round(140 - side / 2), round(100 - side / 2), round(side))
+    assert faces.square_around(box, margin=0.0) == (90, 50, 100)
+    image = np.zeros((300, 300, 3), np.uint8)
+    image[100, :] = 255  # a line through the box centre: the middle row of the crop
+    image[75, :] = 255  # 25 px (a quarter of the box) above it: 25 / side of the crop above the middle
+    rows = faces.crop_face(image, box).mean(axis=1)  # (FACE_SIZE,)
+    upper, lower = rows[: FACE_SIZE // 3], rows[FACE_SIZE // 3 :]
+    assert abs(upper.argmax() + 0.5 - FACE_SIZE * (0.5 - 25 / side)) <= 1
+    assert abs(FACE_SIZE // 3 + lower.argmax() + 0.5 - FACE_SIZE / 2) <= 1
+
+
+def test_cremad_face_is_framed_like_fer2013(detector):
+    """Eyes, mouth and eye distance of a real CREMA-D face, in the crops load_clip makes."""
+    clip = data_path("crema-d", "1001_DFA_NEU_XX.flv")
+    frames = [key_frame.image for key_frame in decode.iter_key_frames(clip)]
+    found = []
+    for box in filter(None, detector.detect(frames)):
+        left, top, side = faces.square_around(box)  # the square crop_face cuts out
+        point = {name: (np.asarray(xy) - (left, top)) / side for name, xy in box.keypoints.items()}
+        eyes_y = (point["left_eye"][1] + point["right_eye"][1]) / 2
+        mouth_y = (point["mouth_left"][1] + point["mouth_right"][1]) / 2
+        found.append((eyes_y, mouth_y, np.hypot(*(point["right_eye"] - point["left_eye"]))))
+    assert len(found) >= 4
+    measured = np.median(found, axis=0)
+    assert measured == pytest.approx((FER_EYES_Y, FER_MOUTH_Y, FER_EYE_DISTANCE), abs=FRAMING_TOLERANCE)
 
 
 def test_no_face_in_noise(media_dir, detector):

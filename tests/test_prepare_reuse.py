@@ -242,3 +242,22 @@ def test_broken_shard_and_leftovers_are_cleared(tmp_path):
     assert again["reused_clips"] == 4 and again["prepared_now"] == 2 and not leftover.exists()
     assert (out / LOCK_FILE).exists()
     assert_like_fresh_run(out, "emodb", source, tmp_path, tones=tones_of(VOICES), shard_size=2)
+
+
+def test_unexpected_failure_is_retried_next_run(tmp_path, monkeypatch):
+    source = make_voices(tmp_path / "emodb")
+    out = tmp_path / "out"
+    real = prepare_module._prepare_clip
+
+    def flaky(item, seed):
+        if item.clip_id == "09a01Na":
+            raise MemoryError("a passing shortage")  # not a ClipError: nothing wrong with the file
+        return real(item, seed)
+
+    monkeypatch.setattr(prepare_module, "_prepare_clip", flaky)
+    first = prepare("emodb", source, out, workers=1, shard_size=2)
+    assert first["skipped_by_reason"] == {"unexpected error": 1}
+    monkeypatch.setattr(prepare_module, "_prepare_clip", real)
+    again = prepare("emodb", source, out, workers=1, shard_size=2)
+    assert again["skipped"] == 0 and again["reused_clips"] == 5 and again["prepared_now"] == 1
+    assert_like_fresh_run(out, "emodb", source, tmp_path, tones=tones_of(VOICES), shard_size=2)

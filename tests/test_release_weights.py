@@ -52,6 +52,14 @@ def test_fusion_beats_the_better_branch_on_the_same_pairs(info):
     assert fused > max(branches)
 
 
+def test_released_networks_fit_the_data_path():
+    """Every load-time check (class per role, window length, face size, label set, finite test output) passes."""
+    from avmodel.predict import check_labels, load_networks
+
+    networks = load_networks(BUNDLED_WEIGHTS)
+    assert check_labels(networks, json.loads((BUNDLED_WEIGHTS / INFO_FILE).read_text()), BUNDLED_WEIGHTS) == EMOTIONS
+
+
 def test_default_predictor_reads_a_real_clip(detector):
     from avmodel.predict import Predictor
 

@@ -143,7 +143,8 @@ def test_manifest_training_on_real_voices_never_sees_a_test_speaker(real_voices,
     (or validation) speaker; the test metrics count the test side's windows only."""
     rows = read_clips(real_voices)
     speaker_of, side_of = [row["speaker"] for row in rows], manifest_sides(real_voices, manifest, fold)
-    by_side = {name: {row["speaker"] for row in rows if side_of[row["clip_id"]] == name} for name in ("train", "val", "test")}
+    by_side = {name: {row["speaker"] for row in rows if side_of[row["clip_id"]] == name}
+               for name in ("train", "val", "test")}  # fmt: skip
     assert by_side["test"] and by_side["train"] and not by_side["train"] & (by_side["test"] | by_side["val"])
     fitted = []
     original = run.training_data

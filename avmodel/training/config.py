@@ -30,6 +30,7 @@ class TrainConfig:
     frozen_blocks: tuple = (2, 2)  # fusion: leading (audio, visual) conv blocks kept frozen
     time_limit_minutes: float = 0  # stop after the epoch that passes this budget (0: no limit)
     init_model: str = ""  # start from this trained network (.keras) instead of new weights (fusion: or the branches)
+    head_only: bool = False  # fusion: fit only the head, on encoder features computed once (fusion_head.py)
     corpus_repeats: tuple = ()  # audio/fusion: "corpus=n" takes that corpus's training windows n times
     split_manifest: str = ""  # splits/*.csv of each data folder (relative to it, or absolute); "": the default one
     fold: int = -1  # with a subject_folds manifest: this fold is test, the others train (-1: not a fold manifest)

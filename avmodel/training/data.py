@@ -154,20 +154,29 @@ def visual_splits(folders, manifest="", fold=-1):
     return result
 
 
-def pair_splits(audio_folders, face_folders, pairs_per_window, seed, repeats=None, manifest="", fold=-1):
-    """Label-matched pairs {"train"|"val"|"test": Split with x={"audio", "face"}}.
+def pair_sides(audio_folders, face_folders, pairs_per_window, seed, repeats=None, manifest="", fold=-1):
+    """Label-matched pairs as indices: {"train"|"val"|"test": (voices, faces, window rows, face rows)}.
 
-    Train: training-speaker windows x training faces. Val and test: the held-out
-    speakers' windows x the two halves of the FER2013 PublicTest faces.
-    Only emotions present on both sides are paired. ``manifest`` and ``fold`` split
-    the audio folders; the face folders keep their own split.
+    voices / faces: the side's audio-window and face Splits; pair k is
+    (voices row ``window_rows[k]``, faces row ``face_rows[k]``), both of one label.
+    Train: training-speaker windows x training faces (``pairs_per_window`` faces per
+    window). Val and test: the held-out speakers' windows x the two halves of the
+    FER2013 PublicTest faces. Only emotions present on both sides are paired.
+    ``manifest`` and ``fold`` split the audio folders; the face folders keep their own split.
     """
     rng = np.random.default_rng(seed)
     voices, faces = audio_splits(audio_folders, repeats, manifest, fold), visual_splits(face_folders)
     val_faces, test_faces = publictest_halves(faces["test"], rng)
     face_sides = {"train": faces["train"], "val": val_faces, "test": test_faces}
-    repeats = {"train": pairs_per_window, "val": 1, "test": 1}
-    return {name: _pairs(voices[name], face_sides[name], repeats[name], rng) for name in repeats}
+    draws = {"train": pairs_per_window, "val": 1, "test": 1}  # faces drawn per window
+    return {name: (voices[name], face_sides[name], *pair_indices(voices[name], face_sides[name], draws[name], rng))
+            for name in draws}  # fmt: skip
+
+
+def pair_splits(audio_folders, face_folders, pairs_per_window, seed, repeats=None, manifest="", fold=-1):
+    """The pairs of ``pair_sides`` as arrays: {"train"|"val"|"test": Split with x={"audio", "face"}}."""
+    sides = pair_sides(audio_folders, face_folders, pairs_per_window, seed, repeats, manifest, fold)
+    return {name: _pair_split(*side) for name, side in sides.items()}
 
 
 def publictest_halves(faces, rng):
@@ -221,11 +230,16 @@ def _subset(split, mask):
     return Split(split.x[mask], split.y[mask], split.clip[mask])
 
 
-def _pairs(voices, faces, repeats, rng):
+def pair_indices(voices, faces, draws, rng):
+    """(window rows, face rows): every window of a label the faces have, ``draws`` times,
+    each with a face of its label drawn by ``rng``."""
     by_label = {label: np.flatnonzero(faces.y == label) for label in np.unique(faces.y)}
-    windows = np.flatnonzero(np.isin(voices.y, list(by_label)))
-    windows = np.repeat(windows, repeats)
+    windows = np.repeat(np.flatnonzero(np.isin(voices.y, list(by_label))), draws)
     chosen = np.array([rng.choice(by_label[voices.y[i]]) for i in windows], dtype=int)
+    return windows, chosen
+
+
+def _pair_split(voices, faces, windows, chosen):
     x = {"audio": voices.x[windows], "face": faces.x[chosen]}
     return Split(x, voices.y[windows], voices.clip[windows])
 

@@ -26,6 +26,10 @@ def train(config):
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(config.to_json())
     keras.utils.set_random_seed(config.seed)
+    if config.task == "fusion" and config.head_only:  # encoders once per window and face: fusion_head.py
+        from avmodel.training.fusion_head import train_head
+
+        return train_head(config, build_model(config), out)
     splits = load_splits(config)
     (out / "data.json").write_text(json.dumps(data.describe(splits), indent=2))
     model = build_model(config)
@@ -113,7 +117,7 @@ def training_data(train, config):
 
 
 def callbacks(config, out, validate=True):
-    """Backup, checkpoint, log, time limit; with a validation side (``validate``) also the plateau and early stopping."""
+    """Backup, checkpoint, log, time limit; with a validation side (``validate``) also plateau, early stopping."""
     watch_val = [
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
                                           patience=config.plateau_patience,
