@@ -168,6 +168,7 @@ def model_card(info, repo_id="ORG/NAME"):
         data=_text_block(info.get("data"), "not recorded in model_info.json"),
         splits=_text_block(info.get("splits"), "not recorded in model_info.json"),
         metrics=metrics_table(info.get("metrics") or {}),
+        calibration=calibration_table(info.get("calibration") or {}),
         config=json.dumps(info.get("config") or {}, indent=2),
         licences="\n".join(f"| {corpus} | {licence} |" for corpus, licence in CORPUS_LICENCES),
     )
@@ -197,6 +198,22 @@ def metrics_table(metrics):
             shown = ", ".join(f"{name} {_number(value)}" for name, value in values.items() if name != "command")
             rows.append(f"| {what} | | {shown} | | | | {command} |")
     return "\n".join(rows + matrices)
+
+
+def calibration_table(calibration):
+    """{network: {"temperature", "validation": report, "test": report}} -> a Markdown table
+    of each temperature with the expected calibration error and NLL before and after it."""
+    if not calibration:
+        return "No calibration is recorded in model_info.json: these probabilities are the raw softmax."
+    rows = ["| network | temperature | side | n | ECE before | ECE after | NLL before | NLL after |",
+            "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for network, entry in calibration.items():
+        for side in ("validation", "test"):
+            report = entry[side]
+            rows.append(f"| {network} | {entry['temperature']:.3f} | {side} | {report['samples']} | "
+                        f"{100 * report['ece_before']:.1f}% | **{100 * report['ece_after']:.1f}%** | "
+                        f"{report['nll_before']:.3f} | {report['nll_after']:.3f} |")  # fmt: skip
+    return "\n".join(rows)
 
 
 def confusion_block(what, classes, confusion):

@@ -147,3 +147,36 @@ def test_real_emodb_folds():
         train, test = fold_parts(items, folds, fold)
         assert len({i.speaker for i in test}) == 2  # 10 speakers over 5 folds
         assert not {i.speaker for i in train} & {i.speaker for i in test}
+
+
+def test_held_out_speakers_are_on_one_side_only():
+    from avmodel.splits import HELD_OUT
+
+    for corpus, (val, test) in HELD_OUT.items():
+        assert not set(val) & set(test), corpus
+    assert "1001" in HELD_OUT["cremad"][1]  # the actor of the six audio-visual clips is never trained on
+
+
+def test_speaker_split_manifest_round_trips_and_keeps_each_speaker_on_one_side(tmp_path):
+    from avmodel.corpora.record import Item
+    from avmodel.splits import read_manifest, speaker_split, write_manifest
+
+    items = [Item(path=f"{s}_{k}.wav", label="sad", speaker=s, clip_id=f"{s}_{k}", corpus="cremad")
+             for s in ("1001", "1024", "1002", "1003") for k in range(3)]  # fmt: skip
+    sides = speaker_split(items)
+    assert {sides[f"1001_{k}"] for k in range(3)} == {"test"} and sides["1024_0"] == "val"
+    assert sides["1002_0"] == sides["1003_2"] == "train"
+    write_manifest(items, sides, tmp_path / "speakers.csv")
+    assert read_manifest(tmp_path / "speakers.csv")[1] == sides
+    by_speaker = {}
+    for item in items:
+        by_speaker.setdefault(item.speaker, set()).add(sides[item.clip_id])
+    assert all(len(seen) == 1 for seen in by_speaker.values())
+
+
+def test_speaker_split_refuses_a_corpus_without_chosen_speakers():
+    from avmodel.corpora.record import Item
+    from avmodel.splits import speaker_split
+
+    with pytest.raises(ValueError, match="no held-out speakers chosen"):
+        speaker_split([Item(path="a.avi", label="sad", speaker="1", clip_id="a", corpus="enterface05")])
