@@ -20,11 +20,11 @@ DETECT_MAX_SIDE = 640  # px: frames are scaled down to this before face detectio
 FACE_SIZE = 96  # px: square grayscale face crop (paper, 5.1)
 # Border on each side of the square crop, as a fraction of the box's longer side; negative
 # cuts inside the box. Measured by scripts/crop_gallery.py (MTCNN keypoints on the CREMA-D crops
-# and on 600 FER2013 train faces, as fractions of the side): with 0 the CREMA-D face is 0.886x
-# FER2013's (eye distance 0.326 vs 0.368, eyes-to-mouth 0.351 vs 0.396; 0.883, 95% CI
-# 0.877-0.887, on 2000 faces), so the side must shrink to about 0.886 of the box:
-# (0.886 - 1) / 2 = -0.057. Measured again, -0.06 overshoots (1.018x) and -0.05 gives 0.996x with
-# eyes and mouth at FER2013's heights (0.389 vs 0.385, 0.778 vs 0.776): -0.05.
+# and on 600 FER2013 train faces, as fractions of the side): with 0 the CREMA-D face is 0.885x
+# FER2013's (eye distance 0.326 vs 0.370, eyes-to-mouth 0.351 vs 0.396; 0.883, 95% CI
+# 0.877-0.887, on 2000 faces), so the side must shrink to about 0.885 of the box:
+# (0.885 - 1) / 2 = -0.058. Measured again, -0.06 overshoots (1.02x) and -0.05 gives 0.993x with
+# eyes and mouth at FER2013's heights (0.389 vs 0.385, 0.778 vs 0.778): -0.05.
 FACE_MARGIN = -0.05
 FACE_MIN_CONFIDENCE = 0.9  # MTCNN detections below this are ignored
 

@@ -25,6 +25,7 @@ def register(commands):
 
 
 def run(args):
+    from avmodel.errors import WeightsError
     from avmodel.evaluate import compare, evaluate_weights
     from avmodel.hub import read_info, resolve_weights
 
@@ -34,7 +35,7 @@ def run(args):
     try:
         weights = resolve_weights(args.weights, args.revision)
         measured = evaluate_weights(weights, args.fer, args.audio_data)
-    except (FileNotFoundError, ConnectionError) as error:
+    except (FileNotFoundError, ConnectionError, WeightsError) as error:
         print(f"avmodel evaluate: {error}", file=sys.stderr)
         return 2
     if args.json:
