@@ -13,7 +13,7 @@ from tests.corpus_fixtures import touch
 
 
 def test_registry_names_every_reader():
-    assert set(CORPORA) == {"enterface05", "fer2013", "emodb", "ravdess", "cremad"}
+    assert set(CORPORA) == {"enterface05", "fer2013", "emodb", "ravdess", "cremad", "tess", "savee"}
     with pytest.raises(ValueError, match="unknown corpus"):
         read_corpus("iemocap", ".")
 
