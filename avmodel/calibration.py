@@ -2,8 +2,8 @@
 
     network logits (n, classes) on validation data -> T minimising the negative
     log-likelihood of softmax(logits / T) -> the network re-saved with
-    ``temperature=T`` (its "<branch>_temperature" layer divides the logits by T
-    before the softmax, so every caller gets calibrated probabilities)
+    ``temperature=T`` in its config -> ``probabilities(logits, T)``, the one
+    softmax, applied at the edge (``avmodel.predict``, evaluate, the demo)
 
 Temperature scaling changes no argmax: accuracy stays exactly what it was; only
 the confidence moves. Measured with the expected calibration error (ECE): the
@@ -11,34 +11,42 @@ confidence of the top class against how often it is right, over equal-width
 confidence bins, weighted by the bin's share of the samples.
 """
 
-import keras
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
 
 ECE_BINS = 15  # equal-width confidence bins (Guo et al. 2017)
 TEMPERATURE_RANGE = (0.05, 20.0)  # searched on a log scale; outside it a network is broken, not miscalibrated
 PREDICT_BATCH = 256
 
 
-def logits_layer(model):
-    """Name of the network's logits layer ("visual_logits", "audio_logits", "fusion_logits")."""
-    return f"{model.name.removesuffix('_net')}_logits"
+def probabilities(logits, temperature=1.0):
+    """softmax(logits / temperature) over the last axis: (..., classes) -> (..., classes) float64, rows sum to 1."""
+    scaled = np.asarray(logits, np.float64) / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)  # exp never overflows
+    exponentials = np.exp(scaled)
+    return exponentials / exponentials.sum(axis=-1, keepdims=True)
+
+
+def log_probabilities(logits, temperature=1.0):
+    """log softmax(logits / temperature) over the last axis, float64."""
+    scaled = np.asarray(logits, np.float64) / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)
+    return scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
 
 
 def predict_logits(model, x):
-    """The network's inputs -> (n, classes) logits (before temperature and softmax), inference mode."""
-    head = keras.Model(model.input, model.get_layer(logits_layer(model)).output)
-    return np.asarray(head.predict(x, batch_size=PREDICT_BATCH, verbose=0), np.float64)
+    """The network's inputs -> (n, classes) logits (what every network outputs), inference mode."""
+    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0), np.float64)
 
 
 def negative_log_likelihood(logits, y, temperature):
     """Mean -log p(true class) of softmax(logits / temperature); logits (n, C), y (n,) int."""
-    return float(-log_softmax(logits / temperature, axis=1)[np.arange(len(y)), y].mean())
+    return float(-log_probabilities(logits, temperature)[np.arange(len(y)), y].mean())
 
 
 def fit_temperature(logits, y):
     """The T in TEMPERATURE_RANGE that minimises the NLL of ``y`` (n,) under softmax(logits / T)."""
+    from scipy.optimize import minimize_scalar
+
     low, high = np.log(TEMPERATURE_RANGE)
     best = minimize_scalar(lambda log_t: negative_log_likelihood(logits, y, np.exp(log_t)),
                            bounds=(low, high), method="bounded")  # fmt: skip
@@ -69,7 +77,7 @@ def expected_calibration_error(probabilities, y, bins=ECE_BINS):
 
 def calibration_report(logits, y, temperature):
     """ECE and NLL before (T = 1) and after (T = ``temperature``) on one labelled set."""
-    before, after = softmax(logits, axis=1), softmax(logits / temperature, axis=1)
+    before, after = probabilities(logits), probabilities(logits, temperature)
     return {
         "samples": int(len(y)),
         "ece_before": expected_calibration_error(before, y),
@@ -81,7 +89,7 @@ def calibration_report(logits, y, temperature):
 
 
 def with_temperature(model, temperature):
-    """A copy of ``model`` (any of the three networks) whose softmax divides the logits by ``temperature``."""
+    """A copy of ``model`` (any of the three networks) whose config holds ``temperature``."""
     config = {**model.get_config(), "temperature": float(temperature)}
     calibrated = type(model).from_config(config)
     calibrated.set_weights(model.get_weights())

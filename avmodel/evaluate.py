@@ -26,7 +26,8 @@ TOLERANCE = 0.0005  # accuracy difference still counted as reproduced (float rou
 
 
 def predict(model, x):
-    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0))
+    """A network's calibrated probabilities (n, classes) of its inputs."""
+    return model.probabilities(x, batch_size=PREDICT_BATCH)
 
 
 def evaluate_visual(model, fer_folder):

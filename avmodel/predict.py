@@ -35,8 +35,10 @@ from avmodel.clip import FACE_FROM_WHOLE_IMAGE, load_clip
 from avmodel.constants import EMOTIONS, FACE_SIZE, MAX_CLIP_SECONDS, SEED, WINDOW_SAMPLES, WINDOW_SECONDS
 from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsError, short_message
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
+from avmodel.calibration import probabilities
 
-BATCH_SIZE = 32  # examples per network call: bounds memory on long clips
+BATCH_SIZE = 32  # windows or faces per backbone call: bounds memory on long clips
+HEAD_BATCH_SIZE = 1024  # feature rows per head call (a head is a few dense layers)
 AUDIO_VISUAL, AUDIO_ONLY, VISUAL_ONLY = "audio+visual", "audio only", "visual only"
 INTERNAL = "internal"  # the reason of a file that failed for any reason other than its input
 ROLE_CLASSES = {"audio": "AudioNet", "visual": "VisualNet", "fusion": "FusionNet"}
@@ -75,6 +77,7 @@ class Predictor:
         self.info = read_info(self.weights_dir)
         self.networks = load_networks(self.weights_dir)
         self.labels = check_labels(self.networks, self.info, self.weights_dir)
+        self.shared = shared_backbones(self.networks)
         self.detector = detector or FaceDetector()
         self.seed = seed
         self.max_seconds = max_seconds
@@ -142,22 +145,37 @@ class Predictor:
         }
 
     def _score(self, clip, pairs):
-        """Every network on what the clip holds.
+        """Every network on what the clip holds: each backbone once per window or face, each head
+        on those features, the fusion head once per (window, face) pair.
 
         pairs: one face-index array per window (``pair_faces``).
-        Returns audio (n_windows, classes), visual (n_faces, classes) and
-        fused (n_windows, classes): each None when its inputs are missing.
+        Returns calibrated probabilities: audio (n_windows, classes), visual (n_faces, classes)
+        and fused (n_windows, classes, the mean over each window's pairs): each None when its
+        inputs are missing.
         """
         faces = clip.face_crops[..., None]  # (n_faces, side, side, 1) uint8
-        audio = run_network(self.networks["audio"], clip.windows) if clip.has_audio else None
-        visual = run_network(self.networks["visual"], faces) if clip.has_face else None
+        audio_net, visual_net = self.networks.get("audio"), self.networks.get("visual")
+        audio_features = run_model(audio_net.backbone, clip.windows) if clip.has_audio else None  # (n_windows, 256)
+        visual_features = run_model(visual_net.backbone, faces) if clip.has_face else None  # (n_faces, 256)
+        audio = self._head("audio", audio_features)
+        visual = self._head("visual", visual_features)
         fused = None
         if clip.has_audio and clip.has_face:
+            fusion = self.networks["fusion"]
+            window_features = audio_features if self.shared["audio"] else run_model(fusion.audio_backbone, clip.windows)
+            face_features = visual_features if self.shared["visual"] else run_model(fusion.visual_backbone, faces)
             window_of_pair = np.concatenate([np.full(len(faces_of), w) for w, faces_of in enumerate(pairs)])
-            inputs = {"audio": clip.windows[window_of_pair], "face": faces[np.concatenate(pairs)]}
-            fused_pairs = run_network(self.networks["fusion"], inputs)  # (n_pairs, classes)
+            pair_features = np.concatenate([window_features[window_of_pair], face_features[np.concatenate(pairs)]], 1)
+            fused_pairs = probabilities(run_model(fusion.head, pair_features, HEAD_BATCH_SIZE), fusion.temperature)
             fused = np.stack([fused_pairs[window_of_pair == w].mean(0) for w in range(len(pairs))])
         return {"audio": audio, "visual": visual, "fused": fused}
+
+    def _head(self, role, features):
+        """(n, features) -> (n, classes) calibrated probabilities by that branch's head; None stays None."""
+        if features is None:
+            return None
+        network = self.networks[role]
+        return probabilities(run_model(network.head, features, HEAD_BATCH_SIZE), network.temperature)
 
     def _window(self, clip, scores, index, start, end, faces_of):
         """Window ``index``: its span, the face times used and each modality's probabilities."""
@@ -190,6 +208,7 @@ class Predictor:
         predictor.weights_dir, predictor.info, predictor.detector = None, {"labels": list(labels)}, None
         predictor.networks = dict(networks)
         predictor.labels = check_labels(predictor.networks, predictor.info)
+        predictor.shared = shared_backbones(predictor.networks)
         predictor.seed, predictor.max_seconds = seed, max_seconds
         return predictor
 
@@ -328,11 +347,11 @@ def pair_faces(starts, ends, face_times):
     return pairs
 
 
-def run_network(network, inputs, batch_size=BATCH_SIZE):
-    """Probabilities in inference mode, BATCH_SIZE examples at a time.
+def run_model(model, inputs, batch_size=BATCH_SIZE):
+    """A model's outputs (features or logits) in inference mode, ``batch_size`` examples at a time.
 
     inputs: (n, ...) array, or {"audio": (n, samples), "face": (n, side, side, 1)}
-    Returns (n, classes) float64 numpy.
+    Returns (n, outputs) float32 numpy.
     """
     from keras import ops
 
@@ -340,8 +359,33 @@ def run_network(network, inputs, batch_size=BATCH_SIZE):
     outputs = []
     for first in range(0, count, batch_size):
         part = _slice(inputs, slice(first, first + batch_size))
-        outputs.append(ops.convert_to_numpy(network(part, training=False)).astype(np.float64))
+        outputs.append(ops.convert_to_numpy(model(part, training=False)))
     return np.concatenate(outputs)
+
+
+def run_network(network, inputs, batch_size=BATCH_SIZE):
+    """A whole network's calibrated probabilities (n, classes) float64 (its logits through
+    ``probabilities`` with its temperature); what the checks and evaluations use."""
+    return probabilities(run_model(network, inputs, batch_size), network.temperature)
+
+
+def shared_backbones(networks):
+    """{"audio": bool, "visual": bool}: the fusion network's backbone holds exactly the weights of that
+    branch's (a head-only fusion, as released), so the branch's features are reused for the pairs."""
+    fusion = networks.get("fusion")
+    shared = {}
+    for role, attribute in (("audio", "audio_backbone"), ("visual", "visual_backbone")):
+        branch = networks.get(role)
+        shared[role] = bool(fusion and branch) and _same_backbone(getattr(fusion, attribute), branch.backbone)
+    return shared
+
+
+def _same_backbone(first, second):
+    from avmodel.models.branch import same_weights
+
+    ignored = ("name", "trainable")
+    config = lambda model: {k: v for k, v in model.get_config().items() if k not in ignored}  # noqa: E731
+    return config(first) == config(second) and same_weights(first, second)
 
 
 def _slice(inputs, rows):

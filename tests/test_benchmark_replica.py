@@ -96,10 +96,10 @@ def tiny_network(role, weights):
     tiny_audio = dict(filters=(4, 4, 4), lstm_units=8)
     tiny_visual = dict(filters=(4,), feature_units=8)
     if role == "audio":
-        return AudioNet(**tiny_audio), "tiny"
+        return AudioNet.from_preset("paper", **tiny_audio), "tiny"
     if role == "visual":
-        return VisualNet(**tiny_visual), "tiny"
-    fusion = FusionNet(audio_config=tiny_audio, visual_config=tiny_visual, hidden_units=(8,), frozen_blocks=(0, 0))
+        return VisualNet.from_preset("paper", **tiny_visual), "tiny"
+    fusion = FusionNet(AudioBackbone(**tiny_audio), VisualBackbone(**tiny_visual), hidden_units=(8,), frozen_blocks=(0, 0))
     return fusion, "tiny"
 
 

@@ -40,9 +40,9 @@ def test_reliability_bins_count_every_sample_once():
 
 
 NETWORKS = {
-    "visual": (lambda: VisualNet(**TINY_VISUAL), lambda rng: rng.integers(0, 256, (5, 96, 96, 1)).astype("uint8")),
-    "audio": (lambda: AudioNet(**TINY_AUDIO), lambda rng: rng.normal(size=(5, 32000)).astype("float32")),
-    "fusion": (lambda: FusionNet.from_branches(AudioNet(**TINY_AUDIO), VisualNet(**TINY_VISUAL), **TINY_FUSION),
+    "visual": (lambda: VisualNet.from_preset("paper", **TINY_VISUAL), lambda rng: rng.integers(0, 256, (5, 96, 96, 1)).astype("uint8")),
+    "audio": (lambda: AudioNet.from_preset("paper", **TINY_AUDIO), lambda rng: rng.normal(size=(5, 32000)).astype("float32")),
+    "fusion": (lambda: FusionNet.from_branches(AudioNet.from_preset("paper", **TINY_AUDIO), VisualNet.from_preset("paper", **TINY_VISUAL), **TINY_FUSION),
                lambda rng: {"audio": rng.normal(size=(5, 32000)).astype("float32"),
                             "face": rng.integers(0, 256, (5, 96, 96, 1)).astype("uint8")}),
 }  # fmt: skip

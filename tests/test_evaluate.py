@@ -57,7 +57,7 @@ def release(corpora, tmp_path_factory):
 
     keras.utils.set_random_seed(0)
     root = tmp_path_factory.mktemp("runs")
-    audio, visual = AudioNet(**TINY_AUDIO), VisualNet(**TINY_VISUAL)
+    audio, visual = AudioNet.from_preset("paper", **TINY_AUDIO), VisualNet.from_preset("paper", **TINY_VISUAL)
     fusion = FusionNet.from_branches(audio, visual, **TINY_FUSION)
     data = (str(corpora["audio"]),)
     first = make_run(root / "visual-first", "visual", visual, (str(corpora["fer"]),), epochs=5)

@@ -18,7 +18,7 @@ def test_head_only_fusion_keeps_the_encoders_and_scores_as_the_saved_network(cor
     import keras
 
     keras.utils.set_random_seed(0)
-    audio, visual = AudioNet(**TINY_AUDIO), VisualNet(**TINY_VISUAL)
+    audio, visual = AudioNet.from_preset("paper", **TINY_AUDIO), VisualNet.from_preset("paper", **TINY_VISUAL)
     audio.save(tmp_path / "audio.keras")
     visual.save(tmp_path / "visual.keras")
     config = TrainConfig(task="fusion", data=(str(corpora["audio"]),), face_data=(str(corpora["fer"]),),

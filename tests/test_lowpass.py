@@ -57,7 +57,7 @@ def test_zero_sigma_is_the_identity():
 
 def test_visual_net_blurs_at_inference_only_and_survives_a_round_trip(tmp_path):
     keras.utils.set_random_seed(0)
-    model = VisualNet(face_size=SIDE, lowpass_sigma=2.0, input_pool=2, filters=(4, 8), feature_units=8, dropout=0)
+    model = VisualNet.from_preset("paper", face_size=SIDE, lowpass_sigma=2.0, input_pool=2, filters=(4, 8), feature_units=8, dropout=0)
     assert model.get_layer("visual_lowpass").inference_only
     x = (faces() * 255).astype("uint8")
     flat = np.full_like(x, int(x.mean()))

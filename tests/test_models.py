@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from avmodel.constants import EMOTIONS, NUM_CLASSES
-from avmodel.models import AudioNet, FusionNet, VisualNet, load_model
+from avmodel.calibration import probabilities
+from avmodel.models import AudioBackbone, AudioNet, FusionNet, VisualBackbone, VisualNet, load_model
 
 WINDOW = 1600  # samples: 0.1 s, enough for 4 * 4 * 4 * 4 = 256x downsampling
 SIDE = 16  # px
@@ -35,11 +36,11 @@ TINY_VISUAL = dict(face_size=SIDE, filters=(4, 4, 8), feature_units=8)
 
 
 def tiny_audio(frontend="waveform", **overrides):
-    return AudioNet(**{**TINY_AUDIO[frontend], **overrides})
+    return AudioNet.from_preset("paper", **{**TINY_AUDIO[frontend], **overrides})
 
 
 def tiny_visual(**overrides):
-    return VisualNet(**{**TINY_VISUAL, **overrides})
+    return VisualNet.from_preset("paper", **{**TINY_VISUAL, **overrides})
 
 
 def tiny_fusion(**overrides):
@@ -78,12 +79,37 @@ def case(request):
     return build, inputs
 
 
-def test_outputs_are_probabilities(case):
+def layer(model, name):
+    """A layer by name anywhere inside a network (its backbones and head included)."""
+    return next(found for found in model._flatten_layers(include_self=False) if found.name == name)
+
+
+def layer_names(model):
+    return {found.name for found in model._flatten_layers(include_self=False)}
+
+
+def test_networks_output_logits_and_probabilities_are_their_calibrated_softmax(case):
     build, inputs = case
-    probabilities = keras.ops.convert_to_numpy(build()(inputs()))
-    assert probabilities.shape == (BATCH, NUM_CLASSES)
-    assert np.all(probabilities >= 0)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    model = build(temperature=2.0)
+    logits = keras.ops.convert_to_numpy(model(inputs()))
+    assert logits.shape == (BATCH, NUM_CLASSES)
+    given = model.probabilities(inputs())
+    assert np.all(given >= 0)
+    np.testing.assert_allclose(given.sum(axis=1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(given, probabilities(logits, 2.0), atol=1e-6)
+    assert not np.allclose(given, probabilities(logits), atol=1e-6)  # the temperature is applied
+
+
+def test_a_network_is_its_head_on_its_backbone(case):
+    build, inputs = case
+    model, x = build(), inputs()
+    if isinstance(model, FusionNet):
+        features = np.concatenate([model.audio_backbone(x["audio"]), model.visual_backbone(x["face"])], axis=1)
+        np.testing.assert_allclose(features, model.features(x), atol=1e-6)
+    else:
+        features = keras.ops.convert_to_numpy(model.backbone(x))
+        np.testing.assert_allclose(features, model.features(x), atol=1e-6)
+    np.testing.assert_allclose(model.head(features), model(x), atol=1e-5)
 
 
 def test_features_shape():
@@ -115,8 +141,9 @@ def test_save_load_same_outputs_and_label_order(case, tmp_path):
 
 
 def train_steps(model, x, steps=8):
-    """Adam + categorical cross-entropy on one fixed batch; returns the losses."""
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="categorical_crossentropy", jit_compile=False)
+    """Adam + categorical cross-entropy (on the logits) on one fixed batch; returns the losses."""
+    loss = keras.losses.CategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss, jit_compile=False)
     y = one_hot_labels()
     return [float(model.train_on_batch(x, y)) for _ in range(steps)]
 
@@ -132,6 +159,7 @@ def test_training_steps_lower_the_loss(name):
 def test_fusion_starts_from_branch_features():
     audio, visual = tiny_audio(), tiny_visual()
     fusion = FusionNet.from_branches(audio, visual, hidden_units=(8, 8))
+    assert fusion.audio_backbone is audio.backbone and fusion.visual_backbone is visual.backbone
     x = fusion_batch()
     fused = fusion.features(x)  # (batch, 8 audio + 8 visual)
     np.testing.assert_allclose(fused[:, :8], audio.features(x["audio"]), atol=1e-6)
@@ -145,33 +173,31 @@ def test_fusion_training_lowers_the_loss_and_leaves_frozen_blocks_unchanged():
         "frozen": ["audio_block1_conv", "audio_block2_bn", "visual_block1_conv2", "visual_block1_bn1"],
         "trained": ["audio_block3_conv", "audio_lstm", "visual_block2_conv1", "visual_fc", "fusion_dense1"],
     }
-    before = {name: [w.copy() for w in fusion.get_layer(name).get_weights()] for name in sum(names.values(), [])}
+    before = {name: [w.copy() for w in layer(fusion, name).get_weights()] for name in sum(names.values(), [])}
     losses = train_steps(fusion, fusion_batch())
     assert losses[-1] < losses[0]
     for name in names["frozen"]:
-        assert not fusion.get_layer(name).trainable
-        for old, new in zip(before[name], fusion.get_layer(name).get_weights()):
+        assert not layer(fusion, name).trainable
+        for old, new in zip(before[name], layer(fusion, name).get_weights()):
             np.testing.assert_array_equal(old, new, err_msg=name)  # batch-norm statistics included
     for name in names["trained"]:
-        assert fusion.get_layer(name).trainable
-        old, new = before[name][0], fusion.get_layer(name).get_weights()[0]
+        assert layer(fusion, name).trainable
+        old, new = before[name][0], layer(fusion, name).get_weights()[0]
         assert not np.array_equal(old, new), name
 
 
 def test_frozen_blocks_are_checked():
     with pytest.raises(ValueError, match="frozen_blocks"):
-        FusionNet(TINY_AUDIO["waveform"], TINY_VISUAL, frozen_blocks=(4, 0))
+        FusionNet(AudioBackbone(**TINY_AUDIO["waveform"]), VisualBackbone(**TINY_VISUAL), frozen_blocks=(4, 0))
     with pytest.raises(ValueError, match="frozen_blocks"):
-        FusionNet(TINY_AUDIO["waveform"], TINY_VISUAL, frozen_blocks=(1,))
+        FusionNet(AudioBackbone(**TINY_AUDIO["waveform"]), VisualBackbone(**TINY_VISUAL), frozen_blocks=(1,))
 
 
 def test_layer_names_read_like_the_paper():
-    audio = {layer.name for layer in tiny_audio().layers}
-    visual = {layer.name for layer in tiny_visual().layers}
-    fusion = {layer.name for layer in tiny_fusion().layers}
+    audio, visual, fusion = layer_names(tiny_audio()), layer_names(tiny_visual()), layer_names(tiny_fusion())
     assert {"audio_block1_conv", "audio_block1_bn", "audio_block3_pool", "audio_lstm", "audio_features"} <= audio
     assert {"visual_block1_conv1", "visual_block1_conv2", "visual_block3_pool", "visual_gap"} <= visual
-    assert {"visual_features", "visual_probabilities"} <= visual
+    assert {"visual_backbone", "visual_features", "visual_head", "visual_logits"} <= visual
     assert {"audio_features", "visual_features", "fusion_concat", "fusion_dense2", "fusion_logits"} <= fusion
     assert "audio_logits" not in fusion and "visual_logits" not in fusion  # branch classifiers dropped
 
@@ -182,9 +208,9 @@ def test_bad_shapes_and_arguments_raise():
     with pytest.raises(ValueError):
         tiny_visual()(np.zeros((BATCH, SIDE, SIDE, 3), "float32"))
     with pytest.raises(ValueError, match="frontend"):
-        AudioNet(frontend="mfcc")
+        AudioNet.from_preset("paper", frontend="mfcc")
     with pytest.raises(ValueError, match="one entry per block"):
-        AudioNet(filters=(32, 32), conv_strides=(4, 1, 1))
+        AudioNet.from_preset("paper", filters=(32, 32), conv_strides=(4, 1, 1))
     with pytest.raises(ValueError, match="preset"):
         VisualNet.from_preset("huge")
     with pytest.raises(FileNotFoundError):
@@ -221,18 +247,19 @@ BACKEND_SCRIPT = textwrap.dedent(
     import keras, numpy as np
     from avmodel.models import AudioNet, FusionNet, VisualNet
     assert keras.backend.backend() == {backend!r}, keras.backend.backend()
-    audio = AudioNet(window_samples=1600, filters=(4, 4, 4), lstm_units=8)
+    audio = AudioNet.from_preset("paper", window_samples=1600, filters=(4, 4, 4), lstm_units=8)
     logmel = AudioNet.from_preset("logmel", window_samples=1600, filters=(4, 4, 4), num_mel_bins=16, lstm_units=8)
     masked = AudioNet.from_preset("logmel-masked", window_samples=1600, filters=(4, 4, 4), num_mel_bins=16,
                                   spec_masks=(3, 4), lstm_units=8)
-    visual = VisualNet(face_size=16, filters=(4, 4, 8), feature_units=8)
+    visual = VisualNet.from_preset("paper", face_size=16, filters=(4, 4, 8), feature_units=8)
     fusion = FusionNet.from_branches(audio, visual, hidden_units=(8, 8))
     wave = np.random.default_rng(0).standard_normal((2, 1600)).astype("float32")
     face = np.random.default_rng(0).integers(0, 256, (2, 16, 16, 1)).astype("uint8")
     for model, x in [(audio, wave), (logmel, wave), (visual, face), (fusion, {{"audio": wave, "face": face}})]:
-        p = keras.ops.convert_to_numpy(model(x))
+        p = model.probabilities(x)
         assert p.shape == (2, 7) and np.allclose(p.sum(axis=1), 1, atol=1e-5), (model.name, p)
-    p = keras.ops.convert_to_numpy(masked(wave, training=True))  # SpecMask draws its bands
+    p = keras.ops.convert_to_numpy(masked(wave, training=True))  # SpecMask draws its bands: logits
+    p = np.exp(p) / np.exp(p).sum(axis=1, keepdims=True)
     assert p.shape == (2, 7) and np.allclose(p.sum(axis=1), 1, atol=1e-5), p
     print("ok")
     """
@@ -265,3 +292,24 @@ def test_other_backends_forward_pass(backend, backend_runs):
     stdout, stderr = backend_runs[backend].communicate(timeout=300)
     assert backend_runs[backend].returncode == 0, stderr[-3000:]
     assert stdout.strip().endswith("ok")
+
+
+LEGACY = __import__("pathlib").Path(__file__).parent / "data" / "legacy"  # written by the release-3 code
+
+
+@pytest.mark.parametrize("role", ["audio", "visual", "fusion"])
+def test_files_of_the_old_flat_structure_load_with_the_same_probabilities(role, tmp_path):
+    """Files saved before the backbone/head split (releases 1-3, users' runs) load as today's networks,
+    give the probabilities the old code recorded, and re-save in the new structure."""
+    import json
+
+    recorded = json.loads((LEGACY / "outputs.json").read_text())["probabilities"][role]
+    rng = np.random.default_rng(123)
+    audio = rng.standard_normal((3, 32000)).astype("float32")
+    face = rng.integers(0, 256, (3, 96, 96, 1)).astype("float32")
+    x = {"audio": audio, "visual": face, "fusion": {"audio": audio, "face": face}}[role]
+    network = load_model(LEGACY / f"{role}.keras")
+    assert type(network).__name__ == {"audio": "AudioNet", "visual": "VisualNet", "fusion": "FusionNet"}[role]
+    np.testing.assert_allclose(network.probabilities(x), recorded, atol=1e-5)
+    network.save(tmp_path / "resaved.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "resaved.keras").probabilities(x), recorded, atol=1e-5)

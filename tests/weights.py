@@ -27,8 +27,8 @@ def make_weights(folder, tiny=True, seed=0):
     keras.utils.set_random_seed(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    audio = AudioNet(**TINY_AUDIO) if tiny else AudioNet.from_preset("paper")
-    visual = VisualNet(**TINY_VISUAL) if tiny else VisualNet.from_preset("paper")
+    audio = AudioNet.from_preset("paper", **TINY_AUDIO) if tiny else AudioNet.from_preset("paper")
+    visual = VisualNet.from_preset("paper", **TINY_VISUAL) if tiny else VisualNet.from_preset("paper")
     fusion = FusionNet.from_branches(audio, visual, **(TINY_FUSION if tiny else {}))
     for role, network in (("audio", audio), ("visual", visual), ("fusion", fusion)):
         network.save(folder / MODEL_FILES[role])

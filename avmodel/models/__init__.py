@@ -1,12 +1,16 @@
 """The paper's three networks, and loading them back.
 
-    audio window (batch, samples)        -> AudioNet  -> (batch, classes)
-    face crop (batch, side, side, 1)     -> VisualNet -> (batch, classes)
-    {"audio": ..., "face": ...}          -> FusionNet -> (batch, classes)
+    audio window (batch, samples)      -> AudioBackbone  -> (batch, 256) -> AudioNet head  -> (batch, classes)
+    face crop (batch, side, side, 1)   -> VisualBackbone -> (batch, 256) -> VisualNet head -> (batch, classes)
+    (audio features, visual features)  -> concat (batch, 512)            -> FusionNet head -> (batch, classes)
 
-Every model outputs probabilities in the order of its ``labels`` config, offers
-``features(x)`` / ``feature_extractor`` for its feature layer, and saves to a
-single ``.keras`` file that carries its configuration and label order.
+Each network is a backbone (features) and a head (logits), keras-hub style:
+``network.backbone`` (FusionNet: ``audio_backbone``, ``visual_backbone``) and
+``network.head``. Networks output logits in the order of their ``labels``
+config; ``probabilities(logits, network.temperature)`` (``avmodel.calibration``) is the one softmax, at
+the edge, with the calibration temperature. Each saves to a single ``.keras``
+file that carries its configuration and label order; files of the older flat
+structure load too (``legacy.py``).
 """
 
 import json
@@ -17,11 +21,13 @@ from pathlib import Path
 import keras
 
 from avmodel.errors import MissingWeightsError, WeightsError, short_message
-from avmodel.models.audio_net import AudioNet
+from avmodel.models.audio_net import AudioBackbone, AudioNet
 from avmodel.models.fusion import FusionNet
-from avmodel.models.visual_net import VisualNet
+from avmodel.models import legacy
+from avmodel.calibration import probabilities
+from avmodel.models.visual_net import VisualBackbone, VisualNet
 
-__all__ = ["AudioNet", "FusionNet", "VisualNet", "load_model"]
+__all__ = ["AudioBackbone", "AudioNet", "FusionNet", "VisualBackbone", "VisualNet", "load_model", "probabilities"]
 
 
 def load_model(path, compile=False):
@@ -40,8 +46,10 @@ def load_model(path, compile=False):
     path = Path(path)
     if not path.is_file():
         raise MissingWeightsError(path, "no model file here")
-    _check_archive(path)
+    config = _check_archive(path)
     try:
+        if legacy.is_legacy(config):
+            return legacy.load_legacy(path, config)
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as error:  # Keras raises ValueError, TypeError, OSError, KeyError ... for a bad file
         raise WeightsError(path, _keras_problem(error)) from error
@@ -71,6 +79,7 @@ def _check_archive(path):
     if name not in NETWORK_CLASSES:
         module = f" from {config.get('module')}" if isinstance(config, dict) and config.get("module") else ""
         raise WeightsError(path, f"holds class {name!r}{module}, not one of avmodel's {', '.join(NETWORK_CLASSES)}")
+    return config
 
 
 def _keras_problem(error):

@@ -1,10 +1,10 @@
 """Audio network: waveform -> conv blocks -> LSTM -> features -> classifier.
 
     (batch, samples) -> [front end] -> 3 x (conv, batch norm, ReLU, max-pool)
-      -> (batch, steps, channels) -> LSTM -> (batch, 256) "audio_features"
-      -> dropout -> (batch, classes) logits -> softmax
+      -> (batch, steps, channels) -> LSTM -> (batch, 256) "audio_features"    AudioBackbone
+      -> dropout -> (batch, classes) logits                                  the head (head.py)
 
-Two front ends, picked by name (``AudioNet.from_preset``):
+Two front ends, picked by name (``AudioNet.from_preset`` / ``AudioBackbone.from_preset``):
 
 ``"paper"`` (front end ``"waveform"``, the paper's section 3.1)
     The z-normalised 2 s waveform is convolved directly: 1-D kernels of 5 ms
@@ -25,7 +25,7 @@ import keras
 from keras import ops
 
 from avmodel.constants import EMOTIONS, KERNEL_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
-from avmodel.models.branch import BranchMixin
+from avmodel.models.branch import Backbone, Classifier
 from avmodel.models.specmask import SpecMask
 
 # Log-mel framing (front end "logmel" only).
@@ -36,8 +36,7 @@ MEL_LOG_FLOOR = 1e-6  # mel power floor before log (z-normalised input, so ~-60 
 
 FRONTENDS = ("waveform", "logmel")
 
-# Constructor arguments that describe the feature extractor (everything but
-# the classifier); the fusion network rebuilds the encoder from these.
+# AudioBackbone's constructor arguments: its config.
 ENCODER_ARGS = (
     "window_samples",
     "frontend",
@@ -61,7 +60,6 @@ LOGMEL_PRESET = dict(
     num_mel_bins=64,
     block_dropout=0.2,
     lstm_units=256,
-    dropout=0.25,
 )
 SPEC_MASKS = (20, 8)  # widest masked bands: 20 frames (0.2 s), 8 of the 64 mel bins
 
@@ -75,7 +73,6 @@ PRESETS = {
         pool_sizes=(4, 4, 4),
         block_dropout=0.0,
         lstm_units=256,
-        dropout=0.25,
     ),
     "logmel": LOGMEL_PRESET,
     # "logmel" with SpecAugment masking while training (specmask.py): two bands of
@@ -186,15 +183,10 @@ def audio_encoder(
 
 
 @keras.saving.register_keras_serializable(package="avmodel")
-class AudioNet(BranchMixin, keras.Model):
-    """CNN-LSTM speech-emotion classifier over one 2 s window.
-
-    Call: (batch, window_samples) float z-normalised waveform
-        -> (batch, len(labels)) probabilities, in the order of ``labels``.
-    ``features(x)`` / ``feature_extractor``: -> (batch, lstm_units).
+class AudioBackbone(Backbone):
+    """The audio feature network: (batch, window_samples) z-normalised waveform -> (batch, lstm_units).
 
     Args:
-        labels: class names, in output order (kept in the saved config).
         window_samples: input length; ``WINDOW_SAMPLES`` (2 s at 16 kHz).
         frontend: "waveform" (1-D convs on samples) or "logmel".
         filters: conv filters, one entry per block.
@@ -205,18 +197,14 @@ class AudioNet(BranchMixin, keras.Model):
         spec_masks: (frames, mel bins): widest bands masked while training ("logmel" only).
         block_dropout: dropout after each block (0 = none).
         lstm_units: LSTM width = feature size.
-        dropout: dropout between features and the classifier.
-        temperature: logits are divided by this before the softmax (1 = none); fitted
-            on validation data by ``avmodel.calibration`` for the released weights.
     Defaults are the "paper" preset.
     """
 
     PRESETS = PRESETS
-    FEATURE_LAYER = "audio_features"
+    ARGS = ENCODER_ARGS
 
     def __init__(
         self,
-        labels=EMOTIONS,
         window_samples=WINDOW_SAMPLES,
         frontend="waveform",
         filters=(32, 32, 32),
@@ -227,12 +215,9 @@ class AudioNet(BranchMixin, keras.Model):
         spec_masks=(0, 0),
         block_dropout=0.0,
         lstm_units=256,
-        dropout=0.25,
-        temperature=1.0,
         **kwargs,
     ):
-        labels, filters = tuple(labels), tuple(filters)
-        conv_strides, pool_sizes = tuple(conv_strides), tuple(pool_sizes)
+        filters, conv_strides, pool_sizes, spec_masks = map(tuple, (filters, conv_strides, pool_sizes, spec_masks))
         # === Functional graph ===
         waveform, features = audio_encoder(
             window_samples=window_samples,
@@ -242,18 +227,13 @@ class AudioNet(BranchMixin, keras.Model):
             conv_strides=conv_strides,
             pool_sizes=pool_sizes,
             num_mel_bins=num_mel_bins,
-            spec_masks=tuple(spec_masks),
+            spec_masks=spec_masks,
             block_dropout=block_dropout,
             lstm_units=lstm_units,
         )
-        x = keras.layers.Dropout(dropout, name="audio_dropout")(features)
-        logits = keras.layers.Dense(len(labels), name="audio_logits")(x)  # (batch, classes)
-        scaled = keras.layers.Rescaling(1.0 / temperature, name="audio_temperature")(logits)  # calibration.py
-        probabilities = keras.layers.Softmax(dtype="float32", name="audio_probabilities")(scaled)
-        kwargs.setdefault("name", "audio_net")
-        super().__init__(inputs=waveform, outputs=probabilities, **kwargs)
+        kwargs.setdefault("name", "audio_backbone")
+        super().__init__(inputs=waveform, outputs=features, **kwargs)
         # === Config ===
-        self.labels = labels
         self.window_samples = window_samples
         self.frontend = frontend
         self.filters = filters
@@ -261,31 +241,20 @@ class AudioNet(BranchMixin, keras.Model):
         self.conv_strides = conv_strides
         self.pool_sizes = pool_sizes
         self.num_mel_bins = num_mel_bins
-        self.spec_masks = tuple(spec_masks)
+        self.spec_masks = spec_masks
         self.block_dropout = block_dropout
         self.lstm_units = lstm_units
-        self.dropout = dropout
-        self.temperature = temperature
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "labels": list(self.labels),
-            "window_samples": self.window_samples,
-            "frontend": self.frontend,
-            "filters": list(self.filters),
-            "kernel_size": self.kernel_size,
-            "conv_strides": list(self.conv_strides),
-            "pool_sizes": list(self.pool_sizes),
-            "num_mel_bins": self.num_mel_bins,
-            "spec_masks": list(self.spec_masks),
-            "block_dropout": self.block_dropout,
-            "lstm_units": self.lstm_units,
-            "dropout": self.dropout,
-            "temperature": self.temperature,
-        }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+@keras.saving.register_keras_serializable(package="avmodel")
+class AudioNet(Classifier):
+    """CNN-LSTM speech-emotion classifier over one 2 s window: ``AudioBackbone`` + head.
+
+    Call: (batch, window_samples) float z-normalised waveform -> (batch, len(labels)) logits;
+    ``probabilities(x)``: calibrated softmax; ``features(x)`` / ``backbone``: -> (batch, lstm_units).
+    ``AudioNet.from_preset("logmel")``: a new network with that backbone (see ``Classifier`` for the args).
+    """
+
+    BACKBONE = AudioBackbone
+    PRESETS = PRESETS  # the backbone's, by name
+    BRANCH = "audio"

@@ -4,8 +4,8 @@
       [-> Gaussian low-pass at inference -> 4x4 average pool]   ("compact" preset)
       -> 3 x VGG block (2 x (3x3 conv, batch norm, ReLU), 2x2 max-pool, dropout)
       -> (batch, 12, 12, 256) -> global average pool -> (batch, 256)
-      -> dense 256, batch norm, ReLU -> (batch, 256) "visual_features"
-      -> dropout -> (batch, classes) logits -> softmax
+      -> dense 256, batch norm, ReLU -> (batch, 256) "visual_features"    VisualBackbone
+      -> dropout -> (batch, classes) logits                               the head (head.py)
 
 The paper (3.2) uses "VGG16 with only 3 blocks" of stacked convolutions on the
 raw pixel intensities of a 96x96 face; filters 64/128/256 with batch norm and
@@ -16,13 +16,12 @@ fourth block (512 filters): a receptive field that covers the whole 96 px face.
 import keras
 
 from avmodel.constants import EMOTIONS, FACE_SIZE
-from avmodel.models.branch import BranchMixin
+from avmodel.models.branch import Backbone, Classifier
 from avmodel.models.lowpass import GaussianLowPass
 
 LOWPASS_SIGMA = 6.4  # pixels at FACE_SIZE: the measured blur of FER2013's train faces; see lowpass.py
 
-# Constructor arguments that describe the feature extractor (everything but
-# the classifier); the fusion network rebuilds the encoder from these.
+# VisualBackbone's constructor arguments: its config.
 ENCODER_ARGS = ("face_size", "lowpass_sigma", "lowpass_inference_only", "input_pool", "filters", "convs_per_block",
                 "block_dropout", "feature_units")  # fmt: skip
 
@@ -33,7 +32,6 @@ PRESETS = {
         convs_per_block=2,
         block_dropout=0.25,
         feature_units=256,
-        dropout=0.25,
     ),
     # Four blocks: 6 px final map, receptive field over the whole face.
     "deep": dict(
@@ -41,7 +39,6 @@ PRESETS = {
         convs_per_block=2,
         block_dropout=0.25,
         feature_units=256,
-        dropout=0.25,
     ),
     # The release network: faces blurred at inference to match the blurred FER2013
     # training faces (lowpass.py), then pooled to 24 px, which keeps all the detail
@@ -55,7 +52,6 @@ PRESETS = {
         convs_per_block=2,
         block_dropout=0.25,
         feature_units=256,
-        dropout=0.25,
     ),
     # Release 3, for the sharp FER2013 faces: no blur; 2x2 average pool to 48 px
     # (FER2013's own resolution, so nothing is lost) and four VGG blocks of
@@ -68,7 +64,6 @@ PRESETS = {
         convs_per_block=2,
         block_dropout=0.25,
         feature_units=256,
-        dropout=0.25,
     ),
 }
 
@@ -120,15 +115,11 @@ def visual_encoder(
 
 
 @keras.saving.register_keras_serializable(package="avmodel")
-class VisualNet(BranchMixin, keras.Model):
-    """VGG-style facial-expression classifier over one grayscale face crop.
-
-    Call: (batch, face_size, face_size, 1) raw 0..255 pixels (any numeric dtype)
-        -> (batch, len(labels)) probabilities, in the order of ``labels``.
-    ``features(x)`` / ``feature_extractor``: -> (batch, feature_units).
+class VisualBackbone(Backbone):
+    """The visual feature network: (batch, face_size, face_size, 1) raw 0..255 grayscale (any numeric dtype)
+    -> (batch, feature_units).
 
     Args:
-        labels: class names, in output order (kept in the saved config).
         face_size: input side in pixels; ``FACE_SIZE``.
         lowpass_sigma: fixed Gaussian blur in pixels before the convolutions (0 = none).
         lowpass_inference_only: blur only outside training (the training faces are
@@ -138,18 +129,14 @@ class VisualNet(BranchMixin, keras.Model):
         convs_per_block: stacked 3x3 convs per block.
         block_dropout: dropout after each block's pool (0 = none).
         feature_units: width of the feature layer.
-        dropout: dropout between features and the classifier.
-        temperature: logits are divided by this before the softmax (1 = none); fitted
-            on validation data by ``avmodel.calibration`` for the released weights.
     Defaults are the "paper" preset.
     """
 
     PRESETS = PRESETS
-    FEATURE_LAYER = "visual_features"
+    ARGS = ENCODER_ARGS
 
     def __init__(
         self,
-        labels=EMOTIONS,
         face_size=FACE_SIZE,
         lowpass_sigma=0.0,
         lowpass_inference_only=True,
@@ -158,11 +145,9 @@ class VisualNet(BranchMixin, keras.Model):
         convs_per_block=2,
         block_dropout=0.25,
         feature_units=256,
-        dropout=0.25,
-        temperature=1.0,
         **kwargs,
     ):
-        labels, filters = tuple(labels), tuple(filters)
+        filters = tuple(filters)
         # === Functional graph ===
         face, features = visual_encoder(
             face_size=face_size,
@@ -174,14 +159,9 @@ class VisualNet(BranchMixin, keras.Model):
             block_dropout=block_dropout,
             feature_units=feature_units,
         )
-        x = keras.layers.Dropout(dropout, name="visual_dropout")(features)
-        logits = keras.layers.Dense(len(labels), name="visual_logits")(x)  # (batch, classes)
-        scaled = keras.layers.Rescaling(1.0 / temperature, name="visual_temperature")(logits)  # calibration.py
-        probabilities = keras.layers.Softmax(dtype="float32", name="visual_probabilities")(scaled)
-        kwargs.setdefault("name", "visual_net")
-        super().__init__(inputs=face, outputs=probabilities, **kwargs)
+        kwargs.setdefault("name", "visual_backbone")
+        super().__init__(inputs=face, outputs=features, **kwargs)
         # === Config ===
-        self.labels = labels
         self.face_size = face_size
         self.lowpass_sigma = lowpass_sigma
         self.lowpass_inference_only = lowpass_inference_only
@@ -190,26 +170,17 @@ class VisualNet(BranchMixin, keras.Model):
         self.convs_per_block = convs_per_block
         self.block_dropout = block_dropout
         self.feature_units = feature_units
-        self.dropout = dropout
-        self.temperature = temperature
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "labels": list(self.labels),
-            "face_size": self.face_size,
-            "lowpass_sigma": self.lowpass_sigma,
-            "lowpass_inference_only": self.lowpass_inference_only,
-            "input_pool": self.input_pool,
-            "filters": list(self.filters),
-            "convs_per_block": self.convs_per_block,
-            "block_dropout": self.block_dropout,
-            "feature_units": self.feature_units,
-            "dropout": self.dropout,
-            "temperature": self.temperature,
-        }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+@keras.saving.register_keras_serializable(package="avmodel")
+class VisualNet(Classifier):
+    """VGG-style facial-expression classifier over one grayscale face crop: ``VisualBackbone`` + head.
+
+    Call: (batch, face_size, face_size, 1) raw 0..255 pixels -> (batch, len(labels)) logits;
+    ``probabilities(x)``: calibrated softmax; ``features(x)`` / ``backbone``: -> (batch, feature_units).
+    ``VisualNet.from_preset("fer48")``: a new network with that backbone (see ``Classifier`` for the args).
+    """
+
+    BACKBONE = VisualBackbone
+    PRESETS = PRESETS  # the backbone's, by name
+    BRANCH = "visual"

@@ -3,7 +3,7 @@
     label-matched pairs as indices (data.pair_sides)
       -> audio encoder once per window, visual encoder once per face -> features
       -> (audio features, visual features) of each pair, concatenated (n_pairs, 512)
-      -> the FusionNet's own head layers fitted on them -> best.keras (the whole FusionNet)
+      -> the FusionNet's own head (``fusion.head``) fitted on them -> best.keras (the whole FusionNet)
 
 Both encoders stay as the branches trained them (every layer frozen, batch norms
 in inference mode), so a pair's features are exactly what FusionNet computes for
@@ -22,7 +22,6 @@ import numpy as np
 from avmodel.training import data
 
 PREDICT_BATCH = 256
-FEATURES_LAYER = "fusion_concat"  # (batch, audio features + visual features)
 
 
 def train_head(config, fusion, out):
@@ -33,9 +32,9 @@ def train_head(config, fusion, out):
                             config.split_manifest, config.fold)  # fmt: skip
     splits = {name: pair_features(fusion, *side) for name, side in sides.items()}
     (out / "data.json").write_text(json.dumps(data.describe(splits), indent=2))
-    head = head_model(fusion)
+    head = fusion.head
     head.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                 loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+                 loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])  # fmt: skip
     started = time.monotonic()
     history = head.fit(splits["train"].x, splits["train"].onehot, batch_size=config.batch_size, shuffle=True,
                        validation_data=(splits["val"].x, splits["val"].onehot), epochs=config.epochs,
@@ -51,26 +50,17 @@ def train_head(config, fusion, out):
     return metrics
 
 
-def head_model(fusion):
-    """The fusion's head as a model of its own, sharing its layers: (batch, 512) features -> probabilities."""
-    for layer in fusion.layers:  # the encoders are fixed feature extractors here
-        layer.trainable = layer.name.startswith("fusion_")
-    return keras.Model(fusion.get_layer(FEATURES_LAYER).output, fusion.output, name="fusion_head")
-
-
 def pair_features(fusion, voices, faces, window_rows, face_rows):
     """A Split of concatenated (n_pairs, 512) features, audio first, for the pairs given as rows."""
-    audio = encode(fusion, "audio", voices.x, np.unique(window_rows))
-    visual = encode(fusion, "face", faces.x, np.unique(face_rows))
+    audio = encode(fusion.audio_backbone, voices.x, np.unique(window_rows))
+    visual = encode(fusion.visual_backbone, faces.x, np.unique(face_rows))
     x = np.concatenate([audio[window_rows], visual[face_rows]], axis=1).astype(np.float32)
     return data.Split(x, voices.y[window_rows], voices.clip[window_rows])
 
 
-def encode(fusion, input_name, x, rows):
-    """Features of ``x[rows]`` by the fusion's encoder for ``input_name``; (len(x), features), zeros elsewhere."""
-    branch = "audio" if input_name == "audio" else "visual"
-    encoder = keras.Model(fusion.input[input_name], fusion.get_layer(f"{branch}_features").output)
-    features = np.zeros((len(x), encoder.output.shape[-1]), np.float32)
+def encode(backbone, x, rows):
+    """Features of ``x[rows]`` by a backbone; (len(x), features), zeros elsewhere."""
+    features = np.zeros((len(x), backbone.output.shape[-1]), np.float32)
     if len(rows):
-        features[rows] = encoder.predict(x[rows], batch_size=PREDICT_BATCH, verbose=0)
+        features[rows] = backbone.predict(x[rows], batch_size=PREDICT_BATCH, verbose=0)
     return features

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
+from avmodel.calibration import probabilities, with_temperature
 from avmodel.metrics import evaluate_probabilities
 from avmodel.models import AudioNet, FusionNet, VisualNet, load_model
 from avmodel.training import data
@@ -35,7 +35,7 @@ def train(config):
     model = build_model(config)
     trainer = with_augmentation(model, config)
     trainer.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                    loss="categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+                    loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])  # fmt: skip
     validation = (splits["val"].x, splits["val"].onehot) if len(splits["val"]) else None  # None: fixed epochs
     started = time.monotonic()
     history = trainer.fit(
@@ -86,11 +86,13 @@ def checked_warm_start(model, branch, config):
     if branch is FusionNet and tuple(model.frozen_blocks) != tuple(config.frozen_blocks):
         raise ValueError(f"init_model {config.init_model} freezes blocks {tuple(model.frozen_blocks)}; "
                          "pass the --frozen-blocks it was built with")  # fmt: skip
+    if model.temperature != 1.0:  # a calibration belongs to the weights it was fitted on: trained again, it is gone
+        model = with_temperature(model, 1.0)
     if branch is FusionNet or not config.preset:
         return model
-    fresh = branch.from_preset(config.preset).get_config()
-    ignored = ("name", "trainable", "temperature")
-    if any(model.get_config().get(key) != value for key, value in fresh.items() if key not in ignored):
+    fresh = branch.BACKBONE.from_preset(config.preset).get_config()
+    ignored = ("name", "trainable")
+    if any(model.backbone.get_config().get(key) != value for key, value in fresh.items() if key not in ignored):
         raise ValueError(f"init_model {config.init_model} is not a {config.preset!r} {branch.__name__}; "
                          "pass the --preset it was trained with")  # fmt: skip
     return model
@@ -149,5 +151,5 @@ class TimeLimit(keras.callbacks.Callback):
 
 def evaluate(model, split):
     """Test metrics of a trained model on a Split (clip-level too where clips have several samples)."""
-    probabilities = np.asarray(model.predict(split.x, batch_size=PREDICT_BATCH, verbose=0))
-    return evaluate_probabilities(probabilities, split.y, split.clip)
+    logits = model.predict(split.x, batch_size=PREDICT_BATCH, verbose=0)
+    return evaluate_probabilities(probabilities(logits), split.y, split.clip)
