@@ -2,6 +2,9 @@
 
     clip -> decode (waveform, key frames) -> audio windows + face crops
 
+The audio and the key frames stream from two ffmpeg processes at once: the audio is
+read on a worker thread while the key frames are decoded and their faces detected.
+
 Videos give both; audio files (wav, flac, mp3) give windows only; still
 images give one face (used whole when the image is already a tight face crop
 such as FER2013's 48x48, where the detector finds no box). What was found is
@@ -13,6 +16,7 @@ gives no duration), a stream that decodes to far less than its header declares
 (truncated), NaN or Inf audio, an image too small to hold a face.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,10 +120,14 @@ def load_clip(path, *, detector=None, seed=SEED, need_audio=False, need_face=Fal
         return _load_image(info, detector or faces.FaceDetector(), need_face)
     _check_duration(info, max_seconds)
     clip = ClipInputs(str(path), info.duration, info.has_audio, info.has_video)
-    if info.has_audio:
-        _add_audio(clip, info, max_seconds)
-    if info.has_video:
-        _add_faces(clip, info, detector or faces.FaceDetector(), seed, max_seconds)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the audio decodes while the key frames are detected
+        audio = pool.submit(_add_audio, clip, info, max_seconds) if info.has_audio else None
+        try:
+            if info.has_video:
+                _add_faces(clip, info, detector or faces.FaceDetector(), seed, max_seconds)
+        finally:
+            if audio is not None:
+                audio.result()  # an audio error is raised first, as when the audio decoded first
     return _require(clip, need_audio, need_face)
 
 

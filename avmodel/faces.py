@@ -45,20 +45,35 @@ class Box:
 
 
 class FaceDetector:
-    """MTCNN on batches of same-sized RGB frames; TensorFlow is imported on first use."""
+    """MTCNN on batches of same-sized RGB frames; TensorFlow is imported on first use.
 
-    def __init__(self, min_confidence=FACE_MIN_CONFIDENCE, min_face_size=MIN_FACE_PIXELS):
+    mode: "fast" (the default: ``detector.MTCNNCascade``, proposals at a small size, refinement at full
+          size, tracking between key frames) or "full" (``mtcnn.MTCNN.detect_faces`` on every frame at
+          full size, as releases 1-3 did).
+    """
+
+    MODES = ("fast", "full")
+
+    def __init__(self, min_confidence=FACE_MIN_CONFIDENCE, min_face_size=MIN_FACE_PIXELS, mode="fast"):
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
         self.min_confidence = min_confidence
         self.min_face_size = min_face_size
+        self.mode = mode
         self._mtcnn = None
 
     def _model(self):
         if self._mtcnn is None:
             try:
-                from mtcnn import MTCNN
+                import mtcnn
             except ImportError as error:  # pragma: no cover - depends on the install
                 raise ImportError("face detection needs `pip install mtcnn tensorflow`") from error
-            self._mtcnn = MTCNN(device="CPU:0")
+            if self.mode == "fast":
+                from avmodel.detector import MTCNNCascade
+
+                self._mtcnn = MTCNNCascade(min_face_size=self.min_face_size)
+            else:
+                self._mtcnn = mtcnn.MTCNN(device="CPU:0")
         return self._mtcnn
 
     def detect(self, frames):
@@ -68,7 +83,10 @@ class FaceDetector:
         """
         if not frames:
             return []
-        found = self._model().detect_faces(list(frames), min_face_size=self.min_face_size)
+        if self.mode == "fast":
+            found = self._model().detect(list(frames))
+        else:
+            found = self._model().detect_faces(list(frames), min_face_size=self.min_face_size)
         return [self.best_box(faces) for faces in found]
 
     def best_box(self, faces):

@@ -145,30 +145,41 @@ class Predictor:
         }
 
     def _score(self, clip, pairs):
-        """Every network on what the clip holds: each backbone once per window or face, each head
-        on those features, the fusion head once per (window, face) pair.
+        """Every network on what the clip holds: each backbone once per window or face
+        (``features``), each head on those features, the fusion head once per (window, face) pair.
 
         pairs: one face-index array per window (``pair_faces``).
         Returns calibrated probabilities: audio (n_windows, classes), visual (n_faces, classes)
         and fused (n_windows, classes, the mean over each window's pairs): each None when its
         inputs are missing.
         """
+        features = self.features(clip)
+        fused = self._fused(features, pairs) if features["fusion_audio"] is not None else None
+        return {"audio": self._head("audio", features["audio"]), "visual": self._head("visual", features["visual"]),
+                "fused": fused}  # fmt: skip
+
+    def features(self, clip):
+        """Backbone features of a clip: {"audio": (n_windows, 256), "visual": (n_faces, 256),
+        "fusion_audio", "fusion_visual": what the fusion head pairs (the branches' own features when the
+        fusion shares their backbones, as released; else its backbones' own)}; None where an input is missing."""
         faces = clip.face_crops[..., None]  # (n_faces, side, side, 1) uint8
-        audio_net, visual_net = self.networks.get("audio"), self.networks.get("visual")
-        audio_features = run_model(audio_net.backbone, clip.windows) if clip.has_audio else None  # (n_windows, 256)
-        visual_features = run_model(visual_net.backbone, faces) if clip.has_face else None  # (n_faces, 256)
-        audio = self._head("audio", audio_features)
-        visual = self._head("visual", visual_features)
-        fused = None
+        audio = run_model(self.networks["audio"].backbone, clip.windows) if clip.has_audio else None
+        visual = run_model(self.networks["visual"].backbone, faces) if clip.has_face else None
+        features = {"audio": audio, "visual": visual, "fusion_audio": None, "fusion_visual": None}
         if clip.has_audio and clip.has_face:
             fusion = self.networks["fusion"]
-            window_features = audio_features if self.shared["audio"] else run_model(fusion.audio_backbone, clip.windows)
-            face_features = visual_features if self.shared["visual"] else run_model(fusion.visual_backbone, faces)
-            window_of_pair = np.concatenate([np.full(len(faces_of), w) for w, faces_of in enumerate(pairs)])
-            pair_features = np.concatenate([window_features[window_of_pair], face_features[np.concatenate(pairs)]], 1)
-            fused_pairs = probabilities(run_model(fusion.head, pair_features, HEAD_BATCH_SIZE), fusion.temperature)
-            fused = np.stack([fused_pairs[window_of_pair == w].mean(0) for w in range(len(pairs))])
-        return {"audio": audio, "visual": visual, "fused": fused}
+            features["fusion_audio"] = audio if self.shared["audio"] else run_model(fusion.audio_backbone, clip.windows)
+            features["fusion_visual"] = visual if self.shared["visual"] else run_model(fusion.visual_backbone, faces)
+        return features
+
+    def _fused(self, features, pairs):
+        """The fusion head on every (window, face) pair: (n_windows, classes), each window's pairs averaged."""
+        fusion = self.networks["fusion"]
+        window_of_pair = np.concatenate([np.full(len(faces_of), w) for w, faces_of in enumerate(pairs)])
+        pair_features = np.concatenate([features["fusion_audio"][window_of_pair],
+                                        features["fusion_visual"][np.concatenate(pairs)]], axis=1)  # fmt: skip
+        fused_pairs = probabilities(run_model(fusion.head, pair_features, HEAD_BATCH_SIZE), fusion.temperature)
+        return np.stack([fused_pairs[window_of_pair == w].mean(0) for w in range(len(pairs))])
 
     def _head(self, role, features):
         """(n, features) -> (n, classes) calibrated probabilities by that branch's head; None stays None."""

@@ -29,10 +29,21 @@ def run_pytest(json_path, weights=None):
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
-def summarise(bench):
-    """pytest-benchmark JSON (dict) -> one row per test, in per-clip units."""
+def summarise(bench, speed=False):
+    """pytest-benchmark JSON (dict) -> one row per test, in per-clip units: the reference-clip stages,
+    or (``speed``) the rows of test_speed.py (real clips, cold start, the fer package)."""
     entries = [e for e in bench.get("benchmarks", []) if e.get("extra_info", {}).get("stage") not in (None, "peak_matmul")]
-    return [_stage(entry) for entry in entries]
+    return [_stage(entry) for entry in entries if bool(entry["extra_info"].get("speed")) == speed]
+
+
+def run_environment(bench):
+    """Where the run was: pytest-benchmark's own machine_info and commit_info, and what it does not record
+    (the Keras backend and device, thread settings, the load average while it ran)."""
+    from benchmark import environment
+
+    return {"machine_info": bench.get("machine_info", {}), "commit_info": bench.get("commit_info", {}),
+            **environment.accelerator(), "threads": environment.threads(),
+            "load_average": [round(x, 2) for x in os.getloadavg()], "versions": environment.versions()}  # fmt: skip
 
 
 def _stage(entry):
@@ -40,6 +51,7 @@ def _stage(entry):
     per_item = median / info["items_per_call"]
     per_clip = per_item * info["items_per_clip"]
     row = {
+        "clip": info.get("clip", ""),
         "test": entry["name"], "stage": info["stage"], "mode": info.get("mode", ""), "batch": info.get("batch_size"),
         "unit": info["unit"], "items_per_call": info["items_per_call"], "items_per_clip": info["items_per_clip"],
         "median_ms_per_call": 1000 * median, "ms_per_item": 1000 * per_item, "ms_per_clip": 1000 * per_clip,
@@ -122,7 +134,7 @@ def measure(out, weights=None, bench_json=None, long_seconds=LONG_CLIP_SECONDS, 
         log(f"throughput: pytest benchmark/ -> {bench_json}")
         run_pytest(bench_json, weights)
     bench = json.loads(Path(bench_json).read_text())
-    stages = summarise(bench)
+    stages, speed = summarise(bench), summarise(bench, speed=True)
     peaks = peak.measure()
     peaks["pytest"] = _session_peak(bench)
     denominator = (peaks["pytest"] or peaks["backend"])["flops_per_s"]
@@ -133,8 +145,9 @@ def measure(out, weights=None, bench_json=None, long_seconds=LONG_CLIP_SECONDS, 
         "pytest_benchmark_json": str(bench_json),
         "weights": weights_folder(weights)[1] if weights else "random weights (full-size paper presets)",
         "reference_clip": reference_clip(),
-        "environment": environment.machine(),
+        "environment": run_environment(bench),
         "stages": stages,
+        "speed": speed,
         "flops_per_clip": flops_per_clip(weights),
         "peak_flops": peaks,
         "memory": memory_figures(weights, long_seconds, log) if memory else None,
@@ -148,8 +161,12 @@ def render_markdown(throughput):
     env = throughput["environment"]
     threads = env.get("threads", {})
     versions = ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())
-    cores = f"{env.get('cpu_cores_usable')} of {env.get('cpu_cores')} cores usable"
-    where = f"{env.get('device')} ({env.get('backend')}; {env.get('cpu')}, {cores}; load average {env.get('load_average')})"
+    machine, commit = env.get("machine_info", {}), env.get("commit_info", {})
+    cpu = machine.get("cpu", {})
+    cores = f"{cpu.get('count', machine.get('cpu_count', '?'))} cores"
+    where = (f"{env.get('device')} ({env.get('backend')}; {cpu.get('brand_raw', machine.get('processor', ''))}, {cores}; "
+             f"load average {env.get('load_average')}); commit {commit.get('id', '?')[:10]}"
+             f"{' (dirty)' if commit.get('dirty') else ''}")  # fmt: skip
     lines = ["## Throughput", "",
              f"- where: {where}", f"- versions: {versions}", f"- threads: {json.dumps(threads)}",
              f"- networks: {throughput['weights']}",
@@ -158,7 +175,7 @@ def render_markdown(throughput):
              "| stage | mode | batch | ms/call | ms/clip | clips/s | real-time factor "
              "| FLOP/s reached (fraction of measured peak) | device (backend, threads / cores) |",
              "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    device = f"{env.get('device')} ({env.get('backend')}, {_thread_count(threads, env)} / {env.get('cpu_cores')})"
+    device = f"{env.get('device')} ({env.get('backend')}, {_thread_count(threads, env)} / {cores})"
     for row in throughput["stages"]:
         reached = ""
         if "achieved_flops_per_s" in row:
@@ -166,13 +183,32 @@ def render_markdown(throughput):
         lines.append(f"| {row['stage']} | {row['mode']} | {row['batch'] or ''} | {row['median_ms_per_call']:.1f} | "
                      f"{row['ms_per_clip']:.1f} | {row['clips_per_s']:.2f} | {row['real_time_factor']:.1f} | "
                      f"{reached} | {device} |")  # fmt: skip
-    lines += ["", _flops_table(throughput), "", _peak_text(throughput["peak_flops"]), "", _memory_table(throughput.get("memory"))]
+    lines += ["", _speed_table(throughput.get("speed", [])), "", _flops_table(throughput), "",
+              _peak_text(throughput["peak_flops"]), "", _memory_table(throughput.get("memory"))]  # fmt: skip
     return "\n".join(lines)
 
 
 def _thread_count(threads, env):
     intra = threads.get("tensorflow_intra_op")
-    return intra if isinstance(intra, int) else f"{env.get('cpu_cores_usable')} threads"
+    return intra if isinstance(intra, int) else "default threads"
+
+
+def _speed_table(rows):
+    """Real clips: seconds and real-time factor per row, and avmodel against the fer package on the 30 s clip."""
+    if not rows:
+        return "Speed on real clips: not measured in this run (benchmark/test_speed.py)."
+    lines = [f"Speed on real clips (`benchmark/test_speed.py`; median of the rounds; clip: {rows[0]['clip']}):", "",
+             "| what | seconds (median) | rounds | real-time factor |", "|---|---|---|---|"]  # fmt: skip
+    for row in rows:
+        lines.append(f"| {row['stage']} | {row['median_ms_per_call'] / 1000:.3f} | {row['rounds']} | "
+                     f"{row['real_time_factor']:.1f}x |")  # fmt: skip
+    ours = next((r for r in rows if r["stage"] == "whole clip, 30 s"), None)
+    fer = next((r for r in rows if r["stage"].startswith("fer ")), None)
+    if ours and fer:
+        lines += ["", f"avmodel (voice + face + fusion) on the 30 s clip: {ours['real_time_factor']:.1f}x real time; "
+                      f"{fer['stage'].removesuffix(', 30 s')}: {fer['real_time_factor']:.1f}x; ratio "
+                      f"{ours['real_time_factor'] / fer['real_time_factor']:.2f}."]  # fmt: skip
+    return "\n".join(lines)
 
 
 def _flops_table(throughput):

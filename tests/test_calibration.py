@@ -57,7 +57,7 @@ def test_temperature_round_trip_saved_loaded_and_applied(role, tmp_path):
     calibrated.save(tmp_path / "net.keras")
     loaded = load_model(tmp_path / "net.keras")
     assert loaded.get_config()["temperature"] == 3.0
-    probabilities = np.asarray(loaded.predict(x, verbose=0))
+    probabilities = loaded.probabilities(x)
     np.testing.assert_allclose(probabilities, softmax(logits / 3.0, axis=1), atol=1e-5)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     assert (probabilities.argmax(1) == logits.argmax(1)).all()  # calibration never changes the answer

@@ -58,7 +58,7 @@ def test_zero_sigma_is_the_identity():
 def test_visual_net_blurs_at_inference_only_and_survives_a_round_trip(tmp_path):
     keras.utils.set_random_seed(0)
     model = VisualNet.from_preset("paper", face_size=SIDE, lowpass_sigma=2.0, input_pool=2, filters=(4, 8), feature_units=8, dropout=0)
-    assert model.get_layer("visual_lowpass").inference_only
+    assert model.backbone.get_layer("visual_lowpass").inference_only
     x = (faces() * 255).astype("uint8")
     flat = np.full_like(x, int(x.mean()))
     # At inference the blur removes the noise, so noise and its flat mean look almost alike.
@@ -73,6 +73,6 @@ def test_visual_net_blurs_at_inference_only_and_survives_a_round_trip(tmp_path):
 
 def test_compact_preset_pools_to_24_pixels_and_is_small():
     model = VisualNet.from_preset("compact")
-    assert model.get_layer("visual_input_pool").output.shape[1:3] == (24, 24)
-    assert model.get_layer("visual_lowpass").sigma > 0
+    assert model.backbone.get_layer("visual_input_pool").output.shape[1:3] == (24, 24)
+    assert model.backbone.get_layer("visual_lowpass").sigma > 0
     assert model.count_params() < 2e6  # ~5 MB as float32

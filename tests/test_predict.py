@@ -190,7 +190,7 @@ def nan_weights(path):
     from avmodel.models import load_model
 
     network = load_model(path)
-    layer = next(layer for layer in network.layers if layer.name.endswith("_logits"))
+    layer = next(layer for layer in network.head.layers if layer.name.endswith("_logits"))
     kernel, bias = layer.get_weights()
     layer.set_weights([np.full_like(kernel, np.nan), bias])
     network.save(path)
@@ -208,8 +208,12 @@ def top_level(**changes):
     return lambda path: edit_config(path, lambda config: config.update(changes))
 
 
+def backbone_change(**changes):
+    return lambda path: edit_config(path, lambda config: config["config"]["backbone"]["config"].update(changes))
+
+
 def fusion_audio(**changes):
-    return lambda path: edit_config(path, lambda config: config["config"]["audio_config"].update(changes))
+    return lambda path: edit_config(path, lambda config: config["config"]["audio_backbone"]["config"].update(changes))
 
 
 BROKEN_WEIGHTS = {  # id: (file, how it is broken, what the message says)
@@ -221,10 +225,10 @@ BROKEN_WEIGHTS = {  # id: (file, how it is broken, what the message says)
     "os.system as the class": ("audio.keras", top_level(module="os", class_name="system", registered_name=None),
                                "holds class 'system' from os"),
     "Lambda payload": ("audio.keras", lambda_model, "holds class 'Sequential' from keras"),
-    "bad config value": ("audio.keras", config_change(filters="abc"), "its config does not build the network"),
-    "another window size": ("audio.keras", config_change(window_samples=16000),
+    "bad config value": ("audio.keras", backbone_change(filters="abc"), "its config does not build the network"),
+    "another window size": ("audio.keras", backbone_change(window_samples=16000),
                             "takes audio windows of 16000 samples, but the data path cuts windows of 32000"),
-    "another face size": ("visual.keras", config_change(face_size=48),
+    "another face size": ("visual.keras", backbone_change(face_size=48),
                           "takes 48x48x1 faces, but the data path crops 96x96x1"),
     "fusion with another window size": ("fusion.keras", fusion_audio(window_samples=16000),
                                         "takes audio windows of 16000 samples"),
@@ -306,9 +310,14 @@ def test_ctrl_c_stops_the_batch_but_keeps_what_was_yielded(predictor, media_dir)
 
 
 def test_non_finite_probabilities_are_refused_not_returned(predictor, media_dir):
-    class NaNNetwork:
-        def __call__(self, inputs, training=False):
-            return np.full((len(inputs), len(EMOTIONS)), np.nan, np.float32)
+    class NaNNetwork:  # a backbone that works and a head that gives NaN
+        temperature = 1.0
+
+        def backbone(self, inputs, training=False):
+            return np.zeros((len(inputs), 4), np.float32)
+
+        def head(self, features, training=False):
+            return np.full((len(features), len(EMOTIONS)), np.nan, np.float32)
 
     broken = copy.copy(predictor)
     broken.networks = {**predictor.networks, "audio": NaNNetwork()}

@@ -47,9 +47,9 @@ def test_masked_preset_saves_and_predicts_like_its_unmasked_twin(preset, tmp_pat
     """The mask is training-only, so a saved masked network predicts from the plain front end."""
     small = dict(window_samples=1600, filters=(4, 4, 4), num_mel_bins=16, lstm_units=8)
     model = AudioNet.from_preset(preset, **small)
-    assert (model.spec_masks != (0, 0)) == (preset == "logmel-masked")
+    assert (model.backbone.spec_masks != (0, 0)) == (preset == "logmel-masked")
     model.save(tmp_path / "audio.keras")
     loaded = load_model(tmp_path / "audio.keras")
     wave = np.random.default_rng(1).standard_normal((3, 1600)).astype("float32")
     np.testing.assert_allclose(loaded.predict(wave, verbose=0), model.predict(wave, verbose=0), atol=1e-6)
-    assert loaded.spec_masks == model.spec_masks
+    assert loaded.backbone.spec_masks == model.backbone.spec_masks

@@ -1,0 +1,135 @@
+"""MTCNN made cheaper for video: small proposals, full-size refinement, tracking between key frames.
+
+    a batch of key frames (n, height, width, 3) uint8 RGB, all one size, normalised once
+      frame 0:   P-Net on a copy at most PROPOSAL_MAX_SIDE px  -> boxes x (1 / scale)
+                 -> R-Net and O-Net on the full-size frame       -> faces
+      frames 1+: O-Net alone on frame 0's largest face box (tracking: the face of a
+                 talking head barely moves in a few seconds); a frame where O-Net
+                 finds no face there goes through the whole cascade, as frame 0
+      -> per frame: faces as MTCNN's own JSON (box x, y, width, height, confidence, keypoints)
+
+The stages are the ``mtcnn`` package's own networks and weights (Zhang et al. 2016),
+called one by one instead of through ``MTCNN.detect_faces``. Most of MTCNN's time is
+P-Net over the image pyramid: at PROPOSAL_MAX_SIDE it costs a fraction of the full
+size, and only once per batch of key frames; R-Net and O-Net see 24 and 48 px
+patches, so refining at full size costs little and keeps the boxes as sharp as
+full-size detection. On the real CREMA-D clips the same faces are found in the same
+key frames (docs and test_faces.py).
+
+Limits: faces smaller than MIN_FACE_PIXELS at the proposal size (about 40 px in a
+640 px frame) are not proposed; while a face is tracked, a larger face appearing
+elsewhere is found at the next batch (DETECT_BATCH key frames, about 5 s at 30 fps).
+"""
+
+import numpy as np
+
+PROPOSAL_MAX_SIDE = 320  # px: longer side of the copy P-Net searches (faces from 40 px at 640 px)
+MIN_FACE_PIXELS = 20  # MTCNN's smallest face, px, at the proposal size (its P-Net window is 12 px)
+TRACK_MIN_IOU = 0.5  # a tracked face must overlap the box it was tracked from this much
+
+
+class MTCNNCascade:
+    """The three MTCNN stages, run as the module docstring says. TensorFlow loads on first use."""
+
+    def __init__(self, proposal_side=PROPOSAL_MAX_SIDE, track=True, min_face_size=MIN_FACE_PIXELS):
+        self.proposal_side = proposal_side
+        self.track = track
+        self.min_face_size = min_face_size
+        self._stages = None
+
+    def stages(self):
+        if self._stages is None:
+            from mtcnn.stages import StageONet, StagePNet, StageRNet
+
+            self._stages = StagePNet(), StageRNet(), StageONet()
+        return self._stages
+
+    def detect(self, frames):
+        """frames: list of (height, width, 3) uint8 RGB, all one size -> per frame a list of MTCNN face dicts."""
+        if not frames:
+            return []
+        import tensorflow as tf
+
+        with tf.device("CPU:0"):
+            images = (np.stack(frames).astype(np.float32) - 127.5) / 128  # MTCNN's normalisation, to [-1, 1]
+            rows = self._first_then_tracked(images) if self.track and len(frames) > 1 else self._cascade(images)
+        return _to_json(rows, images.shape)
+
+    def _first_then_tracked(self, images):
+        """Rows of frame 0 by the cascade, of the others by O-Net on frame 0's face (cascade where that fails)."""
+        first = self._cascade(images[:1])
+        if not len(first):
+            return self._cascade(images)
+        anchor = first[np.argmax(_areas(first))]
+        candidates = np.tile(_square(anchor[:6]), (len(images) - 1, 1))  # one per later frame
+        candidates[:, 0] = np.arange(len(images) - 1)
+        tracked = self._onet(images[1:], candidates)
+        tracked = tracked[_iou(tracked[:, 1:5], anchor[1:5]) >= TRACK_MIN_IOU]
+        tracked[:, 0] += 1  # frame index within the batch
+        lost = np.setdiff1d(np.arange(1, len(images)), tracked[:, 0].astype(int))
+        again = self._cascade(images[lost]) if len(lost) else tracked[:0]
+        again[:, 0] = lost[again[:, 0].astype(int)] if len(again) else again[:, 0]
+        return np.concatenate([first, tracked, again])
+
+    def _cascade(self, images):
+        """P-Net at the proposal size, R-Net and O-Net at full size: (n_faces, 16) rows
+        [frame, x1, y1, x2, y2, confidence, 10 keypoint coordinates] in full-size pixels."""
+        import tensorflow as tf
+
+        pnet, rnet, _ = self.stages()
+        count, height, width = images.shape[:3]
+        scale = min(1.0, self.proposal_side / max(height, width))
+        small = tf.image.resize(images, (round(height * scale), round(width * scale)), method="area") if scale < 1 else images
+        shapes = np.array([[small.shape[1], small.shape[2], 3]] * count)
+        try:
+            boxes = pnet(images_normalized=small, images_oshapes=shapes, min_face_size=self.min_face_size)
+            if not len(boxes):
+                return _empty()
+            boxes[:, 1:5] /= scale
+            boxes = rnet(images_normalized=images, bboxes_batch=boxes)
+            return self._onet(images, boxes) if len(boxes) else _empty()
+        except tf.errors.InvalidArgumentError:  # what mtcnn raises when a stage is left with no box
+            return _empty()
+
+    def _onet(self, images, boxes):
+        """O-Net on square candidate ``boxes`` (rows as above; column 0 indexes ``images``), limited to the frame."""
+        import tensorflow as tf
+        from mtcnn.utils.bboxes import limit_bboxes
+
+        try:
+            rows = self.stages()[2](images_normalized=images, bboxes_batch=boxes.copy())
+        except tf.errors.InvalidArgumentError:
+            return _empty()
+        shapes = np.array([images.shape[1:]] * len(images))
+        return limit_bboxes(rows, images_shapes=shapes, limit_landmarks=False) if len(rows) else _empty()
+
+
+def _to_json(rows, shape):
+    from mtcnn.utils.bboxes import to_json
+
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    return to_json(rows, images_count=shape[0], input_as_width_height=False, output_as_width_height=True)
+
+
+def _empty():
+    return np.zeros((0, 16))
+
+
+def _areas(rows):
+    return (rows[:, 3] - rows[:, 1]) * (rows[:, 4] - rows[:, 2])
+
+
+def _square(row):
+    """A face row's box as the square around its centre (what O-Net expects), same row layout."""
+    from mtcnn.utils.bboxes import resize_to_square
+
+    return resize_to_square(row[None, :].copy())[0]
+
+
+def _iou(boxes, box):
+    """Intersection over union of (n, 4) boxes [x1, y1, x2, y2] with one box."""
+    left, top = np.maximum(boxes[:, 0], box[0]), np.maximum(boxes[:, 1], box[1])
+    right, bottom = np.minimum(boxes[:, 2], box[2]), np.minimum(boxes[:, 3], box[3])
+    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    union = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) + (box[2] - box[0]) * (box[3] - box[1]) - inter
+    return inter / np.maximum(union, 1e-9)
