@@ -263,19 +263,22 @@ def load_networks(weights_dir):
     if missing:
         raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): train them "
                                   "(see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
-    networks = {}
-    for role, name in MODEL_FILES.items():
-        networks[role] = check_network(role, load_model(weights_dir / name), weights_dir / name)
+    networks = {role: load_model(weights_dir / name) for role, name in MODEL_FILES.items()}
+    shared = shared_backbones(networks)
+    for role, name in MODEL_FILES.items():  # a fusion on its branches' backbones runs only its head
+        check_network(role, networks[role], weights_dir / name, head_only=role == "fusion" and all(shared.values()))
     return networks
 
 
-def check_network(role, network, path):
+def check_network(role, network, path, head_only=False):
     """Refuse a network the data path cannot feed or read; returns it.
 
     Its class must be the role's, its inputs the shapes in INPUT_SHAPES
     (``avmodel.constants``: WINDOW_SAMPLES, FACE_SIZE), its labels the set
     EMOTIONS, one output per label, and one test example (a silent window,
-    a black face) must give finite probabilities.
+    a black face) must give finite probabilities; ``head_only``: the example
+    is zero features through its head (a fusion whose backbones are its
+    branches', already checked, which ``Predictor`` never runs twice).
     """
     if type(network).__name__ != ROLE_CLASSES[role]:
         raise WeightsError(path, f"holds a {type(network).__name__}, not the {role} network ({ROLE_CLASSES[role]})")
@@ -289,14 +292,19 @@ def check_network(role, network, path):
         raise WeightsError(path, f"predicts the labels {', '.join(labels) or 'none'}, but avmodel's label set is "
                                  f"{', '.join(EMOTIONS)} (avmodel.constants.EMOTIONS)")  # fmt: skip
     example = {name: np.zeros((1, *shape), np.float32) for name, shape in INPUT_SHAPES[role].items()}
+    example = example if role == "fusion" else next(iter(example.values()))
     try:
-        probabilities = run_network(network, example if role == "fusion" else next(iter(example.values())))
+        if head_only:
+            zeros = np.zeros((1, network.head.input.shape[-1]), np.float32)
+            given = probabilities(run_model(network.head, zeros), network.temperature)
+        else:
+            given = run_network(network, example)
     except Exception as error:
         raise WeightsError(path, f"fails on a test input ({type(error).__name__}: {short_message(error)})") from error
-    if probabilities.shape != (1, len(labels)):
-        outputs = probabilities.shape[-1]
+    if given.shape != (1, len(labels)):
+        outputs = given.shape[-1]
         raise WeightsError(path, f"gives {outputs} outputs per example, not one per label ({len(labels)})")
-    if not np.isfinite(probabilities).all():
+    if not np.isfinite(given).all():
         raise WeightsError(path, "gives NaN or infinite probabilities on a test input (a silent window, a black face)")
     return network
 
@@ -387,7 +395,8 @@ def shared_backbones(networks):
     shared = {}
     for role, attribute in (("audio", "audio_backbone"), ("visual", "visual_backbone")):
         branch = networks.get(role)
-        shared[role] = bool(fusion and branch) and _same_backbone(getattr(fusion, attribute), branch.backbone)
+        ours, theirs = getattr(fusion, attribute, None), getattr(branch, "backbone", None)  # None: not yet checked
+        shared[role] = ours is not None and theirs is not None and _same_backbone(ours, theirs)
     return shared
 
 
