@@ -79,7 +79,9 @@ class MTCNNCascade:
         pnet, rnet, _ = self.stages()
         count, height, width = images.shape[:3]
         scale = min(1.0, self.proposal_side / max(height, width))
-        small = tf.image.resize(images, (round(height * scale), round(width * scale)), method="area") if scale < 1 else images
+        small = images
+        if scale < 1:  # the copy P-Net searches
+            small = tf.image.resize(images, (round(height * scale), round(width * scale)), method="area")
         shapes = np.array([[small.shape[1], small.shape[2], 3]] * count)
         try:
             boxes = pnet(images_normalized=small, images_oshapes=shapes, min_face_size=self.min_face_size)

@@ -98,8 +98,8 @@ def calibrate(model, validation, test):
 def plot_calibration(role, model, calibrated, test, figures):
     """Reliability diagram of one network on its test side, before and after calibration."""
     logits = calibration.predict_logits(model, test.x)
-    curves = [("T = 1", calibration.probabilities(logits), test.y),
-              (f"T = {calibrated.temperature:.2f}", calibration.probabilities(logits, calibrated.temperature), test.y)]  # fmt: skip
+    after = calibration.probabilities(logits, calibrated.temperature)
+    curves = [("T = 1", calibration.probabilities(logits), test.y), (f"T = {calibrated.temperature:.2f}", after, test.y)]
     Path(figures).mkdir(parents=True, exist_ok=True)
     return calibration.plot_reliability(curves, Path(figures) / f"reliability_{role}.png", f"{role} network, test side")
 

@@ -118,7 +118,8 @@ class FusionNet(keras.Model):
 
     def features(self, inputs):
         """{"audio": ..., "face": ...} -> (batch, audio + visual features), inference mode, numpy."""
-        parts = [self.audio_backbone(inputs["audio"], training=False), self.visual_backbone(inputs["face"], training=False)]
+        parts = [self.audio_backbone(inputs["audio"], training=False),
+                 self.visual_backbone(inputs["face"], training=False)]
         return ops.convert_to_numpy(ops.concatenate(parts, axis=-1))
 
     def probabilities(self, inputs, batch_size=256):

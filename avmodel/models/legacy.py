@@ -74,8 +74,9 @@ def _fusion_graphs(args):
         x = keras.layers.Dense(units, activation="relu", name=f"fusion_dense{i}")(x)
         x = keras.layers.Dropout(dropout, name=f"fusion_dropout{i}")(x)
     old = keras.Model({"audio": waveform, "face": face}, _flat_head(x, [], len(labels), "fusion", temperature))
+    frozen = args.get("frozen_blocks", (2, 2))
     new = FusionNet(AudioBackbone(**audio_args), VisualBackbone(**visual_args), labels=labels, hidden_units=hidden,
-                    dropout=dropout, frozen_blocks=args.get("frozen_blocks", (2, 2)), temperature=temperature)  # fmt: skip
+                    dropout=dropout, frozen_blocks=frozen, temperature=temperature)
     return old, new
 
 
