@@ -3,7 +3,7 @@
     pytest benchmark/ --benchmark-json=reports/bench.json
 
 Not part of the default ``pytest`` run (testpaths is tests/). Stages:
-decode, face detection, the audio / visual / fusion networks at batch 1 and
+decode, face detection, the audio and visual networks and the fusion head at batch 1 and
 32 (compiled ``predict_on_batch`` and the eager call ``avmodel.predict`` makes),
 and file -> probabilities through ``Predictor``. Each test stores in
 ``extra_info`` what one call covers (items, unit) and what one reference clip
@@ -22,6 +22,7 @@ BATCHES = (1, 32)
 MODES = ("compiled", "eager")  # predict_on_batch | model(x, training=False) as avmodel.predict calls it
 ROUNDS = {"decode": 5, "face_detection": 5, "network": 10, "whole_clip": 3}
 UNITS = {"audio": ("windows", "windows"), "visual": ("faces", "key_frames"), "fusion": ("pairs", "fusion_pairs")}
+FUSION_FEATURES = 512  # audio + visual features of one (window, face) pair: what the fusion head sees
 
 
 def _info(benchmark, stage, unit, items_per_call, items_per_clip, **more):
@@ -39,7 +40,8 @@ def _inputs(role, batch, seed=0):
     rng = np.random.default_rng(seed)
     audio = rng.standard_normal((batch, WINDOW_SAMPLES)).astype(np.float32)
     face = rng.integers(0, 256, (batch, FACE_SIZE, FACE_SIZE, 1)).astype(np.float32)
-    return {"audio": audio, "visual": face, "fusion": {"audio": audio, "face": face}}[role]
+    pair_features = rng.standard_normal((batch, FUSION_FEATURES)).astype(np.float32)
+    return {"audio": audio, "visual": face, "fusion": pair_features}[role]
 
 
 def test_decode(benchmark, bench_clip):
@@ -74,7 +76,9 @@ def test_network(benchmark, networks, role, batch, mode):
     from keras import ops
 
     models, origin = networks
-    model, x = models[role], _inputs(role, batch)
+    # What avmodel.predict runs per item: a backbone per window or face, and per pair only the fusion head.
+    model = models[role].head if role == "fusion" else models[role]
+    x = _inputs(role, batch)
     if mode == "compiled":
         run = lambda: model.predict_on_batch(x)  # noqa: E731
     else:

@@ -83,7 +83,7 @@ def flops_per_clip(weights=None):
 
     clip = reference_clip()
     models, origin = load_networks(weights)
-    per_item = {role: model_flops(model) for role, model in models.items()}
+    per_item = {role: model_flops(model.head if role == "fusion" else model) for role, model in models.items()}
     per_item["baseline_face_alexnet"] = model_flops(FaceAlexNet())
     counts = {"audio": clip["windows"], "visual": clip["key_frames"], "fusion": clip["fusion_pairs"],
               "baseline_face_alexnet": clip["key_frames"]}  # fmt: skip

@@ -18,7 +18,7 @@ for name, aug in [("none", []), ("flip+brightness", [layers[0], layers[4]]), ("a
     for layer in aug:
         z = layer(z)
     model = keras.Model(inputs, net(z))
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CategoricalCrossentropy(from_logits=True))
     model.fit(x[:256], y[:256], batch_size=128, verbose=0)
     start = time.time()
     model.fit(x, y, batch_size=128, verbose=0)

@@ -9,7 +9,7 @@ by the measured spectrum of the training faces, not chosen by this sweep.
 import argparse
 import json
 
-from avmodel.models import VisualNet, load_model
+from avmodel.models import VisualBackbone, VisualNet, load_model
 from avmodel.training.data import visual_splits
 
 SIGMAS = (0.0, 3.2, 4.8, 6.4, 8.0)  # pixels at 96 px; 6.4 is the measured training blur
@@ -23,7 +23,8 @@ def main():
     model, test = load_model(args.model), visual_splits([args.fer])["test"]
     accuracy = {}
     for sigma in SIGMAS:
-        variant = VisualNet(**{**model.get_config(), "lowpass_sigma": sigma})
+        backbone = VisualBackbone(**{**model.backbone.get_config(), "lowpass_sigma": sigma})
+        variant = VisualNet(backbone, labels=model.labels, dropout=model.dropout)
         variant.set_weights(model.get_weights())
         predicted = variant.predict(test.x, batch_size=256, verbose=0).argmax(axis=1)
         accuracy[sigma] = round(float((predicted == test.y).mean()), 4)
