@@ -1,11 +1,13 @@
 """MTCNN made cheaper for video: small proposals, full-size refinement, tracking between key frames.
 
-    a batch of key frames (n, height, width, 3) uint8 RGB, all one size, normalised once
+    a batch of key frames (n, height, width, 3) uint8 RGB, all one size, normalised once (32 at a time)
       frame 0:   P-Net on a copy at most PROPOSAL_MAX_SIDE px  -> boxes x (1 / scale)
                  -> R-Net and O-Net on the full-size frame       -> faces
       frames 1+: O-Net alone on frame 0's largest face box (tracking: the face of a
                  talking head barely moves in a few seconds); a frame where O-Net
                  finds no face there goes through the whole cascade, as frame 0
+      the next batch: tracked from the last face of this one (no search), up to
+                 ``faces.SEARCH_EVERY`` key frames after the last search
       -> per frame: faces as MTCNN's own JSON (box x, y, width, height, confidence, keypoints)
 
 The stages are the ``mtcnn`` package's own networks and weights (Zhang et al. 2016),
@@ -18,7 +20,8 @@ key frames (docs and test_faces.py).
 
 Limits: faces smaller than MIN_FACE_PIXELS at the proposal size (about 40 px in a
 640 px frame) are not proposed; while a face is tracked, a larger face appearing
-elsewhere is found at the next batch (DETECT_BATCH key frames, about 5 s at 30 fps).
+elsewhere is found at the next search (``faces.SEARCH_EVERY`` = 96 key frames, about
+32 s at 30 fps).
 """
 
 import numpy as np
@@ -44,32 +47,46 @@ class MTCNNCascade:
             self._stages = StagePNet(), StageRNet(), StageONet()
         return self._stages
 
-    def detect(self, frames):
-        """frames: list of (height, width, 3) uint8 RGB, all one size -> per frame a list of MTCNN face dicts."""
+    def detect(self, frames, anchor=None):
+        """frames: list of (height, width, 3) uint8 RGB, all one size -> per frame a list of MTCNN face dicts.
+
+        anchor: (x1, y1, x2, y2) pixels of the face in the key frame before these (from the previous
+            batch): every frame is tracked from it. None: frame 0 is searched, the others tracked from it.
+        """
         if not frames:
             return []
         import tensorflow as tf
 
         with tf.device("CPU:0"):
             images = (np.stack(frames).astype(np.float32) - 127.5) / 128  # MTCNN's normalisation, to [-1, 1]
-            rows = self._first_then_tracked(images) if self.track and len(frames) > 1 else self._cascade(images)
+            if not self.track:
+                rows = self._cascade(images)
+            elif anchor is not None:
+                rows = self._tracked(images, np.array([0, *anchor, 1.0]))
+            else:
+                rows = self._first_then_tracked(images)
         return _to_json(rows, images.shape)
 
     def _first_then_tracked(self, images):
-        """Rows of frame 0 by the cascade, of the others by O-Net on frame 0's face (cascade where that fails)."""
+        """Rows of frame 0 by the cascade, of the others tracked from its largest face."""
         first = self._cascade(images[:1])
-        if not len(first):
-            return self._cascade(images)
-        anchor = first[np.argmax(_areas(first))]
-        candidates = np.tile(_square(anchor[:6]), (len(images) - 1, 1))  # one per later frame
-        candidates[:, 0] = np.arange(len(images) - 1)
-        tracked = self._onet(images[1:], candidates)
+        if not len(first) or len(images) == 1:
+            return first if len(images) == 1 else self._cascade(images)
+        rest = self._tracked(images[1:], first[np.argmax(_areas(first))])
+        rest[:, 0] += 1  # frame index within the batch
+        return np.concatenate([first, rest])
+
+    def _tracked(self, images, anchor):
+        """Rows of every frame by O-Net on the ``anchor`` row's box (a face there that still overlaps it by
+        TRACK_MIN_IOU), and by the whole cascade in the frames where it is lost."""
+        candidates = np.tile(_square(anchor[:6]), (len(images), 1))  # one per frame
+        candidates[:, 0] = np.arange(len(images))
+        tracked = self._onet(images, candidates)
         tracked = tracked[_iou(tracked[:, 1:5], anchor[1:5]) >= TRACK_MIN_IOU]
-        tracked[:, 0] += 1  # frame index within the batch
-        lost = np.setdiff1d(np.arange(1, len(images)), tracked[:, 0].astype(int))
+        lost = np.setdiff1d(np.arange(len(images)), tracked[:, 0].astype(int))
         again = self._cascade(images[lost]) if len(lost) else tracked[:0]
         again[:, 0] = lost[again[:, 0].astype(int)] if len(again) else again[:, 0]
-        return np.concatenate([first, tracked, again])
+        return np.concatenate([tracked, again])
 
     def _cascade(self, images):
         """P-Net at the proposal size, R-Net and O-Net at full size: (n_faces, 16) rows

@@ -52,7 +52,8 @@ from avmodel.errors import ClipError
 
 SHARD_SIZE = 256  # clips per shard at most
 FLUSH_SECONDS = 30  # a shard is also written after this long: an interrupt loses at most this much work
-SHARD_FORMAT = 2  # part of every fingerprint: bump it when a clip's arrays change for the same inputs
+SHARD_FORMAT = 3  # part of every fingerprint: bump it when a clip's arrays change for the same inputs
+# (3: video faces found by the fast MTCNN cascade, avmodel/detector.py)
 LOCK_FILE = ".prepare.lock"  # in the output folder; holds the pid of the run writing there
 TEMP_SUFFIX = ".tmp"  # private names of files being written (".<name>.<random>.tmp")
 IMAGE_CORPORA = ("fer2013",)  # corpora of face images (no detection, no audio)

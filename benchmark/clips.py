@@ -29,7 +29,7 @@ def speed_clip(folder, seconds):
     folder = Path(folder)
     sources = sorted(CREMA_D_VIDEO.glob("*.flv"))
     if not sources:
-        return _synthetic(folder, seconds), f"{seconds} s still face + tone (no CREMA-D video in {CREMA_D_VIDEO})"
+        return _synthetic(folder, seconds), f"a still face + tone (no CREMA-D video in {CREMA_D_VIDEO})"
     listing = folder / "concat.txt"
     loops = int(seconds // 10) + 1  # the six clips last about 15 s together
     listing.write_text("".join(f"file '{source}'\n" for _ in range(loops) for source in sources))
@@ -37,7 +37,7 @@ def speed_clip(folder, seconds):
     command = [ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
                "-t", str(seconds), "-c:v", "libx264", "-c:a", "aac", str(path)]  # fmt: skip
     subprocess.run(command, check=True)
-    return path, f"{seconds} s of CREMA-D actor 1001's six clips looped (480x360, 30 fps, voice and face)"
+    return path, "CREMA-D actor 1001's six clips looped and cut (480x360, 30 fps, voice and face)"
 
 
 def _synthetic(folder, seconds):

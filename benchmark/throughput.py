@@ -197,7 +197,8 @@ def _speed_table(rows):
     """Real clips: seconds and real-time factor per row, and avmodel against the fer package on the 30 s clip."""
     if not rows:
         return "Speed on real clips: not measured in this run (benchmark/test_speed.py)."
-    lines = [f"Speed on real clips (`benchmark/test_speed.py`; median of the rounds; clip: {rows[0]['clip']}):", "",
+    lines = [f"Speed on real clips (`benchmark/test_speed.py`; median of the rounds; clips: {rows[0]['clip']}, "
+             "to the length in each row):", "",
              "| what | seconds (median) | rounds | real-time factor |", "|---|---|---|---|"]  # fmt: skip
     for row in rows:
         lines.append(f"| {row['stage']} | {row['median_ms_per_call'] / 1000:.3f} | {row['rounds']} | "
