@@ -1,6 +1,6 @@
 """MTCNN made cheaper for video: small proposals, full-size refinement, tracking between key frames.
 
-    a batch of key frames (n, height, width, 3) uint8 RGB, all one size, normalised once (32 at a time)
+    a batch of key frames (n, height, width, 3) uint8 RGB, all one size, normalised once (16 at a time)
       frame 0:   P-Net on a copy at most PROPOSAL_MAX_SIDE px  -> boxes x (1 / scale)
                  -> R-Net and O-Net on the full-size frame       -> faces
       frames 1+: O-Net alone on frame 0's largest face box (tracking: the face of a

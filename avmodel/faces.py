@@ -16,10 +16,10 @@ from PIL import Image
 
 from avmodel.constants import FACE_MARGIN, FACE_MIN_CONFIDENCE, FACE_SIZE
 
-DETECT_BATCH = 16  # key frames per MTCNN call (mode "full")
-# Key frames per call of the fast cascade: one P-Net search, then O-Net tracking in the other 31
-# (about 11 s at 30 fps). On the 30 s CREMA-D clip (89 key frames) 32 took 1.3 s where 16 took 2.0 s.
-TRACK_BATCH = 32
+# Key frames per detector call. The fast cascade tracks the face from batch to batch, so this bounds
+# memory, not how often it searches: on the 30 s CREMA-D clip (89 key frames) 8, 16 and 32 took
+# 1.03, 0.73 and 0.92 s (median of 3); a float32 batch of 16 frames of 640x480 is 59 MB.
+DETECT_BATCH = 16
 # Key frames the fast cascade may track a face through before it searches the whole frame again
 # (a larger face that came into view is found then): about 32 s at 30 fps.
 SEARCH_EVERY = 96
@@ -66,7 +66,6 @@ class FaceDetector:
         self.min_confidence = min_confidence
         self.min_face_size = min_face_size
         self.mode = mode
-        self.batch_size = TRACK_BATCH if mode == "fast" else DETECT_BATCH  # key frames per detect() call
         self._mtcnn = None
 
     def _model(self):
@@ -150,13 +149,13 @@ def resize_square(gray, size=FACE_SIZE):
 
 
 def detect_and_crop(frames, detector, batch_size=None):
-    """Key frames -> crops and a found-mask, detecting in batches (of the detector's ``batch_size``).
+    """Key frames -> crops and a found-mask, detecting in batches of ``batch_size`` (DETECT_BATCH).
 
     frames: iterable of (height, width, 3) uint8 RGB arrays, all the same size
     Returns crops (n, FACE_SIZE, FACE_SIZE) uint8 (zeros where no face) and
     found (n,) bool.
     """
-    batch_size = batch_size or getattr(detector, "batch_size", DETECT_BATCH)
+    batch_size = batch_size or DETECT_BATCH
     crops, found, batch = [], [], []
     previous, unsearched = None, 0  # the last face found, and key frames tracked since the last search
     for frame in frames:
