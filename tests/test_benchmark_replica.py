@@ -91,7 +91,7 @@ def test_real_enterface_rows_stay_not_measured(report):
 
 
 def tiny_network(role, weights):
-    from avmodel.models import AudioNet, FusionNet, VisualNet
+    from avmodel.models import AudioBackbone, AudioNet, FusionNet, VisualBackbone, VisualNet
 
     tiny_audio = dict(filters=(4, 4, 4), lstm_units=8)
     tiny_visual = dict(filters=(4,), feature_units=8)

@@ -1,0 +1,62 @@
+"""Batch jobs: folders, patterns and manifests expand to each file once; ``--out`` resumes a job."""
+
+import json
+
+import pytest
+
+from avmodel.batch import InputError, done_paths, expand_inputs
+from avmodel.cli import main
+from tests import media
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/one.mp4", "a/b/two.WAV", "a/b/three.png", "a/notes.txt", "four.flac"):
+        (tmp_path / name).write_bytes(b"x")
+    return tmp_path
+
+
+def test_folders_patterns_and_manifests_give_their_media_files(tree):
+    folder = [str(tree / "a" / "b" / "three.png"), str(tree / "a" / "b" / "two.WAV"), str(tree / "a" / "one.mp4")]
+    assert expand_inputs([tree / "a"]) == sorted(folder)  # notes.txt is no media file
+    assert expand_inputs([f"{tree}/**/*.mp4", tree / "four.flac"]) == [str(tree / "a" / "one.mp4"), str(tree / "four.flac")]
+    manifest = tree / "list.csv"
+    manifest.write_text("path,label\na/one.mp4,happy\nfour.flac,sad\n")
+    assert expand_inputs([manifest]) == [str(tree / "a" / "one.mp4"), str(tree / "four.flac")]
+    assert expand_inputs([tree / "missing.mp4"]) == [str(tree / "missing.mp4")]  # reported as unreadable later
+
+
+@pytest.mark.parametrize("name, message", [("empty", "no media file"), ("*.nothing", "no file matches"),
+                                           ("bad.csv", "needs a 'path' column")])  # fmt: skip
+def test_an_input_that_names_no_file_is_an_error_before_any_work(tmp_path, name, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad.csv").write_text("file\nx.mp4\n")
+    with pytest.raises(InputError, match=message):
+        expand_inputs([str(tmp_path / name)])
+
+
+def test_a_line_cut_short_by_a_kill_is_removed_and_its_file_done_again(tmp_path):
+    out = tmp_path / "results.jsonl"
+    out.write_text(json.dumps({"path": "a.mp4", "emotion": "happy"}) + "\n" + '{"path": "b.mp4", "emo')
+    assert done_paths(out) == {"a.mp4"}
+    assert out.read_text() == json.dumps({"path": "a.mp4", "emotion": "happy"}) + "\n"
+    assert done_paths(tmp_path / "none.jsonl") == set()
+
+
+def test_out_resumes_a_job_and_every_file_is_written_once(tiny_weights, astronaut_clip, media_dir, tmp_path, capsys):
+    wav = media.make_wav(media_dir / "batch_tone.wav", 2.0)
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 100)
+    out = tmp_path / "results.jsonl"
+    files = [str(astronaut_clip), str(bad), str(wav)]
+    assert main(["predict", *files[:2], "--out", str(out), "--weights", str(tiny_weights)]) == 0
+    with out.open("a") as file:  # a kill while the next row was being written
+        file.write('{"path": "' + str(wav))
+    assert main(["predict", *files, "--out", str(out), "--weights", str(tiny_weights)]) == 0
+    assert "2 of 3 files already in" in capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["path"] for row in rows] == files  # each once, in order
+    assert "error" in rows[1] and rows[0]["answer"] == "audio+visual" and rows[2]["answer"] == "audio only"
+    assert main(["predict", *files, "--out", str(out), "--weights", str(tiny_weights)]) == 0  # nothing left
+    assert len(out.read_text().splitlines()) == 3
