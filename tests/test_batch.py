@@ -20,7 +20,8 @@ def tree(tmp_path):
 def test_folders_patterns_and_manifests_give_their_media_files(tree):
     folder = [str(tree / "a" / "b" / "three.png"), str(tree / "a" / "b" / "two.WAV"), str(tree / "a" / "one.mp4")]
     assert expand_inputs([tree / "a"]) == sorted(folder)  # notes.txt is no media file
-    assert expand_inputs([f"{tree}/**/*.mp4", tree / "four.flac"]) == [str(tree / "a" / "one.mp4"), str(tree / "four.flac")]
+    pattern = f"{tree}/**/*.mp4"
+    assert expand_inputs([pattern, tree / "four.flac"]) == [str(tree / "a" / "one.mp4"), str(tree / "four.flac")]
     manifest = tree / "list.csv"
     manifest.write_text("path,label\na/one.mp4,happy\nfour.flac,sad\n")
     assert expand_inputs([manifest]) == [str(tree / "a" / "one.mp4"), str(tree / "four.flac")]

@@ -1,4 +1,4 @@
-"""avmodel predict FILE... [--json | --jsonl | --out RESULTS.jsonl] [--weights PATH_OR_HUB_ID] [--revision REV]
+"""avmodel predict FILE... [--json | --jsonl | --out RESULTS.jsonl] [--weights PATH_OR_HUB_ID] [--revision R]
 
 FILE may be a file, a folder (its media files, recursively), a glob pattern or a
 manifest CSV with a ``path`` column (``avmodel.batch``). ``--out`` appends JSON Lines
