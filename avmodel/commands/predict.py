@@ -14,8 +14,9 @@ run. ``--json`` writes one JSON array, completed whatever stops the run;
 ``--jsonl`` one JSON object per line. Values are always valid JSON (no NaN).
 
 Exit codes: 0 when at least one file gave an answer (or none was left to do),
-1 when every file failed, 2 when the weights cannot be loaded or an input names no file, 130 on Ctrl-C and 143 on SIGTERM (the
-results finished before it are written).
+1 when every file failed, 2 when the weights cannot be loaded or an input names
+no file, 130 on Ctrl-C and 143 on SIGTERM (the results finished before it are
+written).
 """
 
 import json
