@@ -70,8 +70,10 @@ class MTCNNCascade:
     def _first_then_tracked(self, images):
         """Rows of frame 0 by the cascade, of the others tracked from its largest face."""
         first = self._cascade(images[:1])
-        if not len(first) or len(images) == 1:
-            return first if len(images) == 1 else self._cascade(images)
+        if len(images) == 1:
+            return first
+        if not len(first):  # no face to track from: search every frame
+            return self._cascade(images)
         rest = self._tracked(images[1:], first[np.argmax(_areas(first))])
         rest[:, 0] += 1  # frame index within the batch
         return np.concatenate([first, rest])

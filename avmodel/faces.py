@@ -179,7 +179,9 @@ def _crop_batch(batch, detector, crops, found, previous, unsearched):
         found.append(box is not None)
         crops.append(crop_face(frame, box) if box else np.zeros((FACE_SIZE, FACE_SIZE), np.uint8))
     last = next((box for box in reversed(boxes) if box is not None), None)
-    return last, (unsearched + len(batch) if track_from is not None else len(batch) - 1)
+    if track_from is None:  # this batch searched its first frame and tracked the rest
+        return last, len(batch) - 1
+    return last, unsearched + len(batch)
 
 
 def is_tight_crop(image):

@@ -79,9 +79,8 @@ class Predictor:
 
         self.weights_dir = resolve_weights(weights, revision)
         self.info = read_info(self.weights_dir)
-        self.networks = load_networks(self.weights_dir)
+        self.networks, self.shared = load_checked(self.weights_dir)
         self.labels = check_labels(self.networks, self.info, self.weights_dir)
-        self.shared = shared_backbones(self.networks)
         self.detector = detector or FaceDetector()
         self.seed = seed
         self.max_seconds = max_seconds
@@ -255,7 +254,12 @@ def error_entry(path, message, reason):
 
 
 def load_networks(weights_dir):
-    """{"audio": AudioNet, "visual": VisualNet, "fusion": FusionNet} from a weights folder, each checked.
+    """{"audio": AudioNet, "visual": VisualNet, "fusion": FusionNet} from a weights folder, each checked."""
+    return load_checked(weights_dir)[0]
+
+
+def load_checked(weights_dir):
+    """(networks as ``load_networks`` gives them, ``shared_backbones`` of them), each worked out once.
 
     Raises MissingWeightsError (a FileNotFoundError) when a file is missing and
     WeightsError, naming the file and the problem, for any file that does not
@@ -272,7 +276,7 @@ def load_networks(weights_dir):
     shared = shared_backbones(networks)
     for role, name in MODEL_FILES.items():  # a fusion on its branches' backbones runs only its head
         check_network(role, networks[role], weights_dir / name, head_only=role == "fusion" and all(shared.values()))
-    return networks
+    return networks, shared
 
 
 def check_network(role, network, path, head_only=False):
@@ -415,8 +419,9 @@ def shared_backbones(networks):
 def _same_backbone(first, second):
     from avmodel.models.branch import same_weights
 
-    ignored = ("name", "trainable")
-    config = lambda model: {k: v for k, v in model.get_config().items() if k not in ignored}  # noqa: E731
+    def config(model):
+        return {key: value for key, value in model.get_config().items() if key not in ("name", "trainable")}
+
     return config(first) == config(second) and same_weights(first, second)
 
 

@@ -55,7 +55,8 @@ def _branch_graphs(name, args):
     labels, dropout, temperature = args.get("labels"), args.get("dropout", 0.25), args.get("temperature", 1.0)
     encoder = audio_net.audio_encoder if branch == "audio" else visual_net.visual_encoder
     inputs, features = encoder(**backbone_args)
-    old = keras.Model(inputs, _flat_head(features, [("dropout", dropout)], len(labels), branch, temperature))
+    x = keras.layers.Dropout(dropout, name=f"{branch}_dropout")(features)
+    old = keras.Model(inputs, _flat_head(x, len(labels), branch, temperature))
     new = network_class(backbone=backbone_class(**backbone_args), labels=labels, dropout=dropout,
                         temperature=temperature)  # fmt: skip
     return old, new
@@ -73,17 +74,15 @@ def _fusion_graphs(args):
     for i, units in enumerate(hidden, start=1):
         x = keras.layers.Dense(units, activation="relu", name=f"fusion_dense{i}")(x)
         x = keras.layers.Dropout(dropout, name=f"fusion_dropout{i}")(x)
-    old = keras.Model({"audio": waveform, "face": face}, _flat_head(x, [], len(labels), "fusion", temperature))
+    old = keras.Model({"audio": waveform, "face": face}, _flat_head(x, len(labels), "fusion", temperature))
     frozen = args.get("frozen_blocks", (2, 2))
     new = FusionNet(AudioBackbone(**audio_args), VisualBackbone(**visual_args), labels=labels, hidden_units=hidden,
                     dropout=dropout, frozen_blocks=frozen, temperature=temperature)
     return old, new
 
 
-def _flat_head(x, dropouts, num_classes, branch, temperature):
-    """The old networks' last layers: [dropout] -> logits -> temperature -> softmax."""
-    for _, rate in dropouts:
-        x = keras.layers.Dropout(rate, name=f"{branch}_dropout")(x)
+def _flat_head(x, num_classes, branch, temperature):
+    """The old networks' last layers: logits -> temperature -> softmax."""
     logits = keras.layers.Dense(num_classes, name=f"{branch}_logits")(x)
     scaled = keras.layers.Rescaling(1.0 / temperature, name=f"{branch}_temperature")(logits)
     return keras.layers.Softmax(dtype="float32", name=f"{branch}_probabilities")(scaled)
