@@ -6,9 +6,10 @@ PYTHON ?= python3.11
 PY := $(VENV)/bin/python
 PORT ?= 7860
 
-.PHONY: setup demo test test-all benchmark clean
+.PHONY: setup setup-test demo test test-all clean
 
 setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,13 +19,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -c "from avmodel.decode import link_ffmpeg; link_ffmpeg('$(VENV)/bin')"
 	touch $@
 
+# the test tools and the optional extras the tests exercise (pyarrow, Ray), on top of setup
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
 demo: setup
 	GRADIO_ANALYTICS_ENABLED=False PATH=$(abspath $(VENV))/bin:$$PATH $(PY) demo/app.py --port $(PORT)
 
-test: setup
+test: setup-test
 	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q
 
-test-all: setup
+test-all: setup-test
 	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q -m "slow or not slow"
 
 clean:

@@ -1,9 +1,10 @@
-"""Batch jobs: what to predict, and what an earlier run of the same job already wrote.
+"""Batch jobs: what to predict, what an earlier run already wrote, and the run itself.
 
     FILE... (files, folders, glob patterns, manifest .csv files)
       -> expand_inputs -> every media file once, in a stable order
-      -> done_paths(--out results.jsonl) -> the ones an interrupted run already wrote
-      -> what is left to predict
+      -> remaining(files, --out) -> less the ones an interrupted run already wrote (writers.done_paths)
+      -> results: one Predictor here (local_results) or Ray workers (avmodel.distributed.ray_results)
+      -> write_all -> a writer (avmodel.writers), with a progress bar when results go to a file
 
 A folder gives the media files under it (by suffix, recursively, sorted); a pattern
 with * ? or [ that is no existing file is expanded as a recursive glob; a ``.csv``
@@ -15,8 +16,12 @@ column and a name that does not exist are errors, raised before any work.
 
 import csv
 import glob
-import json
+import signal
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+
+from avmodel.writers import done_paths
 
 MEDIA_SUFFIXES = frozenset(".avi .mp4 .flv .webm .mov .mkv .m4v .mpg .mpeg .wmv .3gp .wav .flac .mp3 .ogg .opus "
                            ".m4a .aac .jpg .jpeg .png .bmp .webp .tif .tiff".split())  # fmt: skip
@@ -65,25 +70,49 @@ def _none(message):
     raise InputError(message)
 
 
-def done_paths(out):
-    """Paths an earlier run wrote to the JSON Lines file ``out`` (answers and error rows alike).
+def remaining(files, out):
+    """(files not yet in ``out``, how many were), in order; all of them when there is no ``out``."""
+    done = done_paths(out) if out else set()
+    todo = [path for path in files if path not in done]
+    return todo, len(files) - len(todo)
 
-    A last line cut short (the run was killed while writing it) is removed from the
-    file, so that the rerun appends whole lines only; its file is predicted again.
-    """
-    out = Path(out)
-    if not out.is_file():
-        return set()
-    data = out.read_bytes()
-    lines = data.split(b"\n")
-    done, kept = set(), 0
-    for line in lines:
-        try:
-            done.add(json.loads(line)["path"])
-        except (ValueError, KeyError, TypeError):
-            break  # a torn line: only the last can be (rows are appended whole, and flushed)
-        kept += len(line) + 1
-    if kept < len(data):
-        with out.open("r+b") as file:
-            file.truncate(min(kept, len(data)))
-    return done
+
+def local_results(paths, weights=None, revision=None):
+    """Result dicts of ``paths`` from one Predictor in this process, in order, as each finishes."""
+    from avmodel.predict import Predictor
+
+    yield from Predictor(weights, revision).iter_predict(paths)
+
+
+def write_all(results, writer, total, progress=False):
+    """Write every result as it comes; a tqdm bar on stderr (files, rate, errors so far) if ``progress``."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, disable=not progress) as bar:
+        for result in results:
+            writer.write(result)
+            bar.set_postfix(errors=writer.failed, refresh=False)
+            bar.update()
+    return writer
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the batch stops the same way (exit 143)."""
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Inside the block SIGTERM raises ``Terminated`` (main thread only; elsewhere nothing changes)."""
+
+    def stop(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -33,5 +33,8 @@ EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
 NUM_CLASSES = len(EMOTIONS)  # 7
 NEUTRAL = EMOTIONS.index("neutral")
 
+# --- prepared data -------------------------------------------------------
+SHARD_SIZE = 256  # clips per shard of a prepared folder at most (avmodel prepare --shard-size)
+
 # --- reproducibility -----------------------------------------------------
 SEED = 1234  # default seed for key-frame offsets, splits and training

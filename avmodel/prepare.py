@@ -47,10 +47,9 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from avmodel.constants import FACE_SIZE, SEED, WINDOW_SAMPLES
+from avmodel.constants import FACE_SIZE, SEED, SHARD_SIZE, WINDOW_SAMPLES
 from avmodel.errors import ClipError
 
-SHARD_SIZE = 256  # clips per shard at most
 FLUSH_SECONDS = 30  # a shard is also written after this long: an interrupt loses at most this much work
 SHARD_FORMAT = 3  # part of every fingerprint: bump it when a clip's arrays change for the same inputs
 # (3: video faces found by the fast MTCNN cascade, avmodel/detector.py)

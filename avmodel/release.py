@@ -23,7 +23,7 @@ import numpy as np
 
 from avmodel import calibration
 from avmodel.constants import EMOTIONS
-from avmodel.evaluate import DEFAULT_PAIRING, evaluate_weights
+from avmodel.reproduce import DEFAULT_PAIRING, measure_weights
 from avmodel.hub import INFO_FILE, MODEL_FILES
 from avmodel.models import load_model
 from avmodel.splits import HELD_OUT
@@ -76,7 +76,7 @@ def evaluate_command(fer_folder, audio_folders):
 
 
 def calibration_sides(role, fer_folder, audio_folders, pairing):
-    """(validation Split, test Split) of one network: where its temperature is fitted, and checked."""
+    """(validation Samples, test Samples) of one network: where its temperature is fitted, and checked."""
     if role == "visual":
         faces = data.visual_splits([fer_folder])["test"]
         return data.publictest_halves(faces, np.random.default_rng(pairing["seed"]))
@@ -134,7 +134,7 @@ def build_release(runs, out, fer_folder, audio_folders, figures=None):
     }
     (out / INFO_FILE).write_text(json.dumps(info, indent=2))
     command = evaluate_command(fer_folder, audio_folders)
-    measured = evaluate_weights(out, fer_folder, audio_folders)
+    measured = measure_weights(out, fer_folder, audio_folders)
     info["metrics"] = {name: {**metrics, "command": command} for name, metrics in measured.items()}
     (out / INFO_FILE).write_text(json.dumps(info, indent=2))
     return info

@@ -52,7 +52,7 @@ def test_savee_prefixes_are_matched_whole(tmp_path):
 
 
 def test_prepare_command_lists_every_reader():
-    from avmodel.commands.prepare import CORPUS_NAMES
+    from avmodel.cli import CORPUS_NAMES
     from avmodel.corpora import CORPORA
 
     assert CORPUS_NAMES == tuple(sorted(CORPORA))

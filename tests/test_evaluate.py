@@ -152,7 +152,7 @@ def test_benchmark_held_out_split_is_the_training_speaker_split(corpora):
     """The benchmark's held-out split is the manifest avmodel train reads, through the same code."""
     from avmodel.training import data
     from benchmark.data import CORPUS_SPLIT, HELD_OUT_SPEAKERS, read_splits, split_sides
-    from benchmark.evaluate import train_sides
+    from benchmark.protocols import train_sides
 
     (split,) = read_splits(corpora["audio"], HELD_OUT_SPEAKERS)
     assert split == {"name": "train/test speakers", "split_manifest": "splits/speakers.csv", "fold": -1}
@@ -183,7 +183,7 @@ def test_released_files_carry_no_optimizer_state(release):
 
 
 def test_benchmark_flags_rows_whose_weights_heard_the_test_speakers(tmp_path):
-    from benchmark.evaluate import HEARD_CAVEAT, trained_corpora
+    from benchmark.protocols import HEARD_CAVEAT, trained_corpora
     from benchmark.report import _training_text
 
     (tmp_path / INFO_FILE).write_text(json.dumps({"config": {"audio": {"data": ["cache/emodb", "cache/ravdess"]}}}))

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from avmodel.evaluate import predict
+from avmodel.reproduce import predict
 from avmodel.metrics import evaluate_probabilities
 from avmodel.models import AudioNet, VisualNet, load_model
 from avmodel.training import data

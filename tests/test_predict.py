@@ -30,7 +30,7 @@ from avmodel.predict import (
     pair_faces,
     run_network,
 )
-from avmodel.report import format_result, status_markdown, timeline_figure
+from avmodel.display import format_result, status_markdown, timeline_figure
 from tests import media
 
 
@@ -344,6 +344,15 @@ def test_report_text_markdown_and_timeline(predictor, astronaut_clip):
 
 def test_import_loads_nothing_heavy():
     heavy = {"keras", "tensorflow", "mtcnn", "huggingface_hub", "matplotlib"}
-    code = f"import sys, avmodel.predict, avmodel.hub, avmodel.report; print(sorted({heavy!r} & set(sys.modules)))"
+    modules = "avmodel, avmodel.predict, avmodel.hub, avmodel.display, avmodel.cli, avmodel.batch, avmodel.writers"
+    code = f"import sys, {modules}; avmodel.cli.build_parser(); print(sorted({heavy!r} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_package_front_loads_a_predictor(tiny_weights, astronaut_clip, predictor):
+    import avmodel
+
+    assert avmodel.Predictor is Predictor and avmodel.EMOTIONS == EMOTIONS and avmodel.__version__
+    loaded = avmodel.load(tiny_weights, detector=predictor.detector)
+    assert isinstance(loaded, Predictor) and loaded.predict(astronaut_clip) == predictor.predict(astronaut_clip)

@@ -34,6 +34,7 @@ class TrainConfig:
     corpus_repeats: tuple = ()  # audio/fusion: "corpus=n" takes that corpus's training windows n times
     split_manifest: str = ""  # splits/*.csv of each data folder (relative to it, or absolute); "": the default one
     fold: int = -1  # with a subject_folds manifest: this fold is test, the others train (-1: not a fold manifest)
+    data_parallel: bool = False  # keras.distribution.DataParallel over all devices (JAX); batch_size is the global batch
 
     def __post_init__(self):
         if self.task not in TASKS:

@@ -34,7 +34,7 @@ SIDES = {"train": "train", "val": "val", "test": "test", "publictest": "test"}  
 
 
 @dataclass
-class Split:
+class Samples:
     """Model inputs of one split.
 
     x:     (n, WINDOW_SAMPLES) float32 windows, (n, FACE_SIZE, FACE_SIZE, 1) uint8 faces,
@@ -99,7 +99,7 @@ def _folder_table(folder, offset, manifest="", fold=-1):
 
 
 def audio_splits(folders, repeats=None, manifest="", fold=-1):
-    """{"train"|"val"|"test": Split of audio windows} over the prepared folders.
+    """{"train"|"val"|"test": Samples of audio windows} over the prepared folders.
 
     repeats: {corpus: n}, that corpus's training windows taken n times (a corpus
              weight; validation and test windows are never repeated).
@@ -120,7 +120,7 @@ def audio_splits(folders, repeats=None, manifest="", fold=-1):
             ys.append(labels[owner[rows]])
             cs.append(clip_ids[owner[rows]])
         offset += len(usable)
-    return {name: Split(np.concatenate(xs), np.concatenate(ys), np.concatenate(cs))
+    return {name: Samples(np.concatenate(xs), np.concatenate(ys), np.concatenate(cs))
             for name, (xs, ys, cs) in parts.items()}  # fmt: skip
 
 
@@ -131,7 +131,7 @@ def folder_corpus(folder):
 
 
 def visual_splits(folders, manifest="", fold=-1):
-    """{"train"|"val"|"test": Split of faces (n, side, side, 1) uint8}.
+    """{"train"|"val"|"test": Samples of faces (n, side, side, 1) uint8}.
 
     With the default manifest and no "val" rows (FER2013's own split) val is the test side.
     """
@@ -147,7 +147,7 @@ def visual_splits(folders, manifest="", fold=-1):
             ys.append(labels[owner[mask]])
             cs.append(clip_ids[owner[mask]])
         offset += len(usable)
-    result = {name: Split(np.concatenate(xs), np.concatenate(ys), np.concatenate(cs))
+    result = {name: Samples(np.concatenate(xs), np.concatenate(ys), np.concatenate(cs))
               for name, (xs, ys, cs) in parts.items()}  # fmt: skip
     if not manifest and not len(result["val"]):
         result["val"] = result["test"]
@@ -174,20 +174,20 @@ def pair_sides(audio_folders, face_folders, pairs_per_window, seed, repeats=None
 
 
 def pair_splits(audio_folders, face_folders, pairs_per_window, seed, repeats=None, manifest="", fold=-1):
-    """The pairs of ``pair_sides`` as arrays: {"train"|"val"|"test": Split with x={"audio", "face"}}."""
+    """The pairs of ``pair_sides`` as arrays: {"train"|"val"|"test": Samples with x={"audio", "face"}}."""
     sides = pair_sides(audio_folders, face_folders, pairs_per_window, seed, repeats, manifest, fold)
     return {name: _pair_split(*side) for name, side in sides.items()}
 
 
 def publictest_halves(faces, rng):
-    """(validation half, test half) of the PublicTest faces Split, drawn with ``rng``
+    """(validation half, test half) of the PublicTest faces Samples, drawn with ``rng``
     (``numpy.random.default_rng(seed)``, its first draw): fusion pairs and calibration use the same halves."""
     half = rng.permutation(len(faces)) % 2
     return _subset(faces, half == 0), _subset(faces, half == 1)
 
 
 def clip_pair_splits(folders, repeats=None, manifest="", fold=-1):
-    """Each clip's own (window, face) pairs {"train"|"val"|"test": Split with x={"audio", "face"}}.
+    """Each clip's own (window, face) pairs {"train"|"val"|"test": Samples with x={"audio", "face"}}.
 
     A window goes with the faces whose key frame falls inside it, else the nearest
     face (``avmodel.predict.pair_faces``, the pairs ``Predictor`` scores); clips
@@ -207,7 +207,7 @@ def clip_pair_splits(folders, repeats=None, manifest="", fold=-1):
             ys.append(labels[rows[:, 2]])
             cs.append(clip_ids[rows[:, 2]])
         offset += len(usable)
-    return {name: Split({"audio": np.concatenate(audio), "face": np.concatenate(face)}, np.concatenate(ys),
+    return {name: Samples({"audio": np.concatenate(audio), "face": np.concatenate(face)}, np.concatenate(ys),
                         np.concatenate(cs)) for name, (audio, face, ys, cs) in parts.items()}  # fmt: skip
 
 
@@ -227,7 +227,7 @@ def _clip_pair_rows(arrays, clips):
 
 
 def _subset(split, mask):
-    return Split(split.x[mask], split.y[mask], split.clip[mask])
+    return Samples(split.x[mask], split.y[mask], split.clip[mask])
 
 
 def pair_indices(voices, faces, draws, rng):
@@ -241,7 +241,7 @@ def pair_indices(voices, faces, draws, rng):
 
 def _pair_split(voices, faces, windows, chosen):
     x = {"audio": voices.x[windows], "face": faces.x[chosen]}
-    return Split(x, voices.y[windows], voices.clip[windows])
+    return Samples(x, voices.y[windows], voices.clip[windows])
 
 
 def describe(splits):

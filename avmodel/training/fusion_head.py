@@ -26,7 +26,7 @@ PREDICT_BATCH = 256
 
 def train_head(config, fusion, out):
     """Fit the head of ``fusion`` (a FusionNet) on cached features; returns the test metrics."""
-    from avmodel.training.run import callbacks, evaluate
+    from avmodel.training.run import callbacks, split_metrics
 
     sides = data.pair_sides(config.data, config.face_data, config.pairs_per_window, config.seed, config.repeats(),
                             config.split_manifest, config.fold)  # fmt: skip
@@ -41,7 +41,7 @@ def train_head(config, fusion, out):
                        callbacks=callbacks(config, out), verbose=2)  # fmt: skip
     seconds = time.monotonic() - started
     fusion.save(out / "best.keras")  # the head's layers are the fusion's: early stopping restored the best
-    metrics = evaluate(head, splits["test"])
+    metrics = split_metrics(head, splits["test"])
     epochs = len(history.history["loss"])
     metrics["training"] = {"epochs_run": epochs, "seconds": round(seconds, 1), "head_only": True,
                            "seconds_per_epoch": round(seconds / max(1, epochs), 1),
@@ -51,11 +51,11 @@ def train_head(config, fusion, out):
 
 
 def pair_features(fusion, voices, faces, window_rows, face_rows):
-    """A Split of concatenated (n_pairs, 512) features, audio first, for the pairs given as rows."""
+    """A Samples of concatenated (n_pairs, 512) features, audio first, for the pairs given as rows."""
     audio = encode(fusion.audio_backbone, voices.x, np.unique(window_rows))
     visual = encode(fusion.visual_backbone, faces.x, np.unique(face_rows))
     x = np.concatenate([audio[window_rows], visual[face_rows]], axis=1).astype(np.float32)
-    return data.Split(x, voices.y[window_rows], voices.clip[window_rows])
+    return data.Samples(x, voices.y[window_rows], voices.clip[window_rows])
 
 
 def encode(backbone, x, rows):

@@ -26,6 +26,8 @@ def train(config):
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(config.to_json())
     keras.utils.set_random_seed(config.seed)
+    if config.data_parallel:
+        use_all_devices(config.batch_size)
     if config.task == "fusion" and config.head_only:  # encoders once per window and face: fusion_head.py
         from avmodel.training.fusion_head import train_head
 
@@ -45,16 +47,33 @@ def train(config):
     )  # fmt: skip
     seconds = time.monotonic() - started
     model.save(out / "best.keras")  # early stopping restored the best weights (no validation side: the last)
-    metrics = evaluate(model, splits["test"])
+    metrics = split_metrics(model, splits["test"])
     metrics["training"] = {"epochs_run": len(history.history["loss"]), "seconds": round(seconds, 1),
                            "seconds_per_epoch": round(seconds / max(1, len(history.history["loss"])), 1),
-                           "backend": keras.backend.backend()}  # fmt: skip
+                           "backend": keras.backend.backend(),
+                           "devices": len(keras.distribution.list_devices()) if config.data_parallel else 1}  # fmt: skip
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
 
 
+def use_all_devices(batch_size):
+    """Replicate the model on every visible device and split each batch across them (Keras DataParallel).
+
+    The distribution API shards along the batch axis on the JAX backend: ``batch_size`` is the
+    global batch, each of n devices computes ``batch_size / n`` rows and the gradients are summed,
+    so the same run on one device or several takes the same steps. Returns the device list.
+    """
+    if keras.backend.backend() != "jax":
+        raise ValueError(f"data_parallel needs KERAS_BACKEND=jax (this is {keras.backend.backend()})")
+    devices = keras.distribution.list_devices()
+    if batch_size % len(devices):
+        raise ValueError(f"batch_size {batch_size} does not split evenly across {len(devices)} devices")
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return devices
+
+
 def load_splits(config):
-    """{"train"|"val"|"test": data.Split} of the task, split by ``config.split_manifest`` (and ``fold``)."""
+    """{"train"|"val"|"test": data.Samples} of the task, split by ``config.split_manifest`` (and ``fold``)."""
     side = {"manifest": config.split_manifest, "fold": config.fold}
     if config.task == "visual":
         return data.visual_splits(config.data, **side)
@@ -149,7 +168,7 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def evaluate(model, split):
-    """Test metrics of a trained model on a Split (clip-level too where clips have several samples)."""
+def split_metrics(model, split):
+    """Test metrics of a trained model on Samples (clip-level too where clips have several samples)."""
     logits = model.predict(split.x, batch_size=PREDICT_BATCH, verbose=0)
     return evaluate_probabilities(probabilities(logits), split.y, split.clip)

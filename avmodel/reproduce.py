@@ -30,12 +30,12 @@ def predict(model, x):
     return model.probabilities(x, batch_size=PREDICT_BATCH)
 
 
-def evaluate_visual(model, fer_folder):
+def measure_visual(model, fer_folder):
     split = data.visual_splits([fer_folder])["test"]
     return {"visual: FER2013 PublicTest faces": evaluate_probabilities(predict(model, split.x), split.y)["sample"]}
 
 
-def evaluate_audio(model, audio_folders):
+def measure_audio(model, audio_folders):
     """Clip-level metrics per corpus (a clip's window probabilities averaged)."""
     results = {}
     for folder in audio_folders:
@@ -46,7 +46,7 @@ def evaluate_audio(model, audio_folders):
     return results
 
 
-def evaluate_pairs(networks, audio_folders, fer_folder, pairing):
+def measure_pairs(networks, audio_folders, fer_folder, pairing):
     """The fusion on the label-matched test pairs, and each branch alone on the same pairs:
     the bar the fusion must clear."""
     split = data.pair_splits(audio_folders, [fer_folder], pairing["pairs_per_window"], pairing["seed"])["test"]
@@ -56,17 +56,17 @@ def evaluate_pairs(networks, audio_folders, fer_folder, pairing):
             for name, role, x in inputs}  # fmt: skip
 
 
-def evaluate_weights(weights_dir, fer_folder=None, audio_folders=()):
+def measure_weights(weights_dir, fer_folder=None, audio_folders=()):
     """{what was measured: metrics} for every network the given corpora allow."""
     networks = load_networks(Path(weights_dir))
     pairing = read_info(weights_dir).get("pairing", DEFAULT_PAIRING)
     results = {}
     if fer_folder:
-        results.update(evaluate_visual(networks["visual"], fer_folder))
+        results.update(measure_visual(networks["visual"], fer_folder))
     if audio_folders:
-        results.update(evaluate_audio(networks["audio"], audio_folders))
+        results.update(measure_audio(networks["audio"], audio_folders))
     if fer_folder and audio_folders:
-        results.update(evaluate_pairs(networks, audio_folders, fer_folder, pairing))
+        results.update(measure_pairs(networks, audio_folders, fer_folder, pairing))
     return results
 
 

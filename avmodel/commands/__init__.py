@@ -1,1 +1,0 @@
-"""One module per ``avmodel`` subcommand (see avmodel.cli)."""
