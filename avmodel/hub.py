@@ -1,7 +1,8 @@
 """Weights on the Hugging Face Hub: where a weights spec points, and publishing with a model card.
 
     spec -> resolve_weights -> local folder (audio.keras, visual.keras, fusion.keras, model_info.json)
-    weights folder -> build_upload_folder (+ README.md from MODEL_CARD.md) -> publish -> ORG/NAME
+    weights folder -> build_upload_folder (+ README.md: a huggingface_hub.ModelCard from MODEL_CARD.md)
+                   -> publish -> ORG/NAME
 
 A spec is None (the weights bundled in ``avmodel/weights/``), a local folder,
 or a Hub id. Hub ids go through ``huggingface_hub.snapshot_download``, which
@@ -20,14 +21,13 @@ import json
 import re
 import shutil
 from pathlib import Path
-from string import Template
 
 from avmodel.errors import MissingWeightsError, WeightsError, short_message
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "weights"  # the release weights shipped with the package
 MODEL_FILES = {"audio": "audio.keras", "visual": "visual.keras", "fusion": "fusion.keras"}
 INFO_FILE = "model_info.json"
-CARD_TEMPLATE = Path(__file__).resolve().parent / "MODEL_CARD.md"
+CARD_TEMPLATE = Path(__file__).resolve().parent / "MODEL_CARD.md"  # Jinja2, rendered by ModelCard.from_template
 UPLOAD_FILES = (*MODEL_FILES.values(), INFO_FILE)  # + README.md, generated
 REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")  # "org/name"
 
@@ -38,6 +38,20 @@ CORPUS_LICENCES = (  # (corpus, licence), shown in every model card
     ("CREMA-D (Cao et al. 2014)", "ODbL 1.0 (attribution required)"),
     ("eNTERFACE'05 (Martin et al. 2006)", "per its site (enterface.net), research use"),
 )
+CARD_DATA = {  # the model card's YAML metadata (huggingface_hub.ModelCardData), besides its eval results
+    "library_name": "keras",
+    "license": "other",  # no one licence: the training corpora's terms apply (CORPUS_LICENCES)
+    "license_name": "research-corpora",
+    "pipeline_tag": "audio-classification",
+    "tags": ["emotion-recognition", "audio-visual", "speech-emotion-recognition", "facial-expression-recognition",
+             "keras"],
+}  # fmt: skip
+TASK_NAME = "Emotion recognition"  # the task of every eval result in the card
+EVAL_METRICS = (  # (summarise key, Hub metric id, more EvalResult fields): the card's eval results per measurement
+    ("accuracy", "accuracy", {}),
+    ("macro_f1", "f1", {"metric_name": "macro-F1", "metric_args": {"average": "macro"}}),
+)
+EVAL_DIGITS = 4  # eval result values are rounded to this many decimals
 
 
 # --- reading -----------------------------------------------------------------
@@ -157,21 +171,47 @@ def publish(weights_dir, repo_id, revision=None, token=None, private=False):
 
 
 def model_card(info, repo_id="ORG/NAME"):
-    """The model card (Markdown with Hub front matter) from ``MODEL_CARD.md`` and model_info.json."""
+    """The model card (Markdown with Hub front matter) from ``MODEL_CARD.md`` and model_info.json.
+
+    The front matter is CARD_DATA, plus the accuracy and macro-F1 of every
+    measurement as Hub eval results (``model-index``); ``ModelCard.load`` reads it back.
+    """
+    from huggingface_hub import ModelCard, ModelCardData
+
+    results = eval_results(info.get("metrics") or {})
+    measured = {"metrics": [metric for _, metric, _ in EVAL_METRICS], "eval_results": results, "model_name": repo_id}
+    data = ModelCardData(**CARD_DATA, **(measured if results else {}))
+    return str(ModelCard.from_template(data, template_path=str(CARD_TEMPLATE), **card_fields(info, repo_id)))
+
+
+def card_fields(info, repo_id):
+    """The Markdown that fills each ``{{ name }}`` of MODEL_CARD.md, from model_info.json."""
     from avmodel.constants import EMOTIONS
 
     labels = info.get("labels") or list(EMOTIONS)
-    return Template(CARD_TEMPLATE.read_text()).substitute(
-        repo_id=repo_id,
-        labels=", ".join(f"`{label}`" for label in labels),
-        num_labels=len(labels),
-        data=_text_block(info.get("data"), "not recorded in model_info.json"),
-        splits=_text_block(info.get("splits"), "not recorded in model_info.json"),
-        metrics=metrics_table(info.get("metrics") or {}),
-        calibration=calibration_table(info.get("calibration") or {}),
-        config=json.dumps(info.get("config") or {}, indent=2),
-        licences="\n".join(f"| {corpus} | {licence} |" for corpus, licence in CORPUS_LICENCES),
-    )
+    return {
+        "repo_id": repo_id,
+        "labels": ", ".join(f"`{label}`" for label in labels),
+        "num_labels": len(labels),
+        "data": _text_block(info.get("data"), "not recorded in model_info.json"),
+        "splits": _text_block(info.get("splits"), "not recorded in model_info.json"),
+        "metrics_table": metrics_table(info.get("metrics") or {}),
+        "calibration_table": calibration_table(info.get("calibration") or {}),
+        "config": json.dumps(info.get("config") or {}, indent=2),
+        "licences": "\n".join(f"| {corpus} | {licence} |" for corpus, licence in CORPUS_LICENCES),
+    }
+
+
+def eval_results(metrics):
+    """{what: values} -> [huggingface_hub.EvalResult]: EVAL_METRICS of every entry in
+    ``avmodel.metrics.summarise`` form (other entries, like throughput, are no eval results)."""
+    from huggingface_hub import EvalResult
+
+    return [EvalResult(task_type=CARD_DATA["pipeline_tag"], task_name=TASK_NAME, dataset_name=what,
+                       dataset_type=re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-"),  # a slug, no Hub dataset id
+                       metric_type=metric, metric_value=round(values[key], EVAL_DIGITS), **more)
+            for what, values in metrics.items() if _summarised(values)
+            for key, metric, more in EVAL_METRICS]  # fmt: skip
 
 
 def metrics_table(metrics):
@@ -188,7 +228,7 @@ def metrics_table(metrics):
     for what, values in metrics.items():
         values = values if isinstance(values, dict) else {"value": values}
         command = f"`{values['command']}`" if values.get("command") else "not recorded"
-        if "per_class" in values:
+        if _summarised(values):
             recall = ", ".join(f"{name} {v['recall']:.2f}" for name, v in values["per_class"].items())
             rows.append(f"| {what} | {values['samples']} | **{values['accuracy']:.4f}** | "
                         f"{values['chance_uniform']:.3f} / {values['chance_majority']:.3f} | "
@@ -221,6 +261,11 @@ def confusion_block(what, classes, confusion):
     header = ["", f"Confusion, {what} (rows true, columns predicted):", "",
               "| | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]  # fmt: skip
     return "\n".join(header + [f"| {name} | " + " | ".join(map(str, row)) + " |" for name, row in zip(classes, confusion)])
+
+
+def _summarised(values):
+    """Whether a metrics entry is in ``avmodel.metrics.summarise`` form."""
+    return isinstance(values, dict) and "per_class" in values
 
 
 def _number(value):

@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import gradio as gr
@@ -31,7 +30,7 @@ from gradio.data_classes import FileData
 
 from avmodel.errors import ClipError, WeightsError
 from avmodel.predict import INTERNAL, NonFiniteOutputError, error_entry
-from avmodel.report import status_markdown, timeline_figure
+from avmodel.display import status_markdown, timeline_figure
 
 MAX_UPLOAD_MB = 50  # per file, enforced by Gradio (launch's max_file_size)
 MAX_SECONDS = 60  # longer clips are refused (load_clip's max_seconds)
@@ -51,7 +50,9 @@ longer than 2 s, the probabilities per 2 s window.
 Limits: files up to {MAX_UPLOAD_MB} MB, clips up to {MAX_SECONDS} s."""
 
 _predictor = None  # made once: by main() or on the first request
-_lock = threading.Lock()  # one prediction at a time: the networks and the face detector are shared
+# One prediction at a time, page and API together (the networks and the face detector are shared):
+# every event that predicts joins this Gradio concurrency group, which runs one event at a time.
+ONE_AT_A_TIME = {"concurrency_id": "predictor", "concurrency_limit": 1}
 log = logging.getLogger("avmodel.demo")
 UNUSABLE = (ClipError, NonFiniteOutputError)  # the file's fault, or no trustworthy answer: a sentence, no log
 
@@ -59,13 +60,12 @@ UNUSABLE = (ClipError, NonFiniteOutputError)  # the file's fault, or no trustwor
 def get_predictor():
     """The Predictor; the first call loads it (weights from AVMODEL_WEIGHTS / AVMODEL_REVISION, else bundled)."""
     global _predictor
-    with _lock:
-        if _predictor is None:
-            from avmodel.predict import Predictor
+    if _predictor is None:  # no race: every caller runs in the ONE_AT_A_TIME group
+        from avmodel.predict import Predictor
 
-            weights, revision = os.environ.get("AVMODEL_WEIGHTS"), os.environ.get("AVMODEL_REVISION")
-            _predictor = Predictor(weights, revision, max_seconds=MAX_SECONDS)
-        return _predictor
+        weights, revision = os.environ.get("AVMODEL_WEIGHTS"), os.environ.get("AVMODEL_REVISION")
+        _predictor = Predictor(weights, revision, max_seconds=MAX_SECONDS)
+    return _predictor
 
 
 def use_predictor(predictor):
@@ -75,9 +75,7 @@ def use_predictor(predictor):
 
 
 def _analyse(path):
-    predictor = get_predictor()
-    with _lock:
-        return predictor.analyse(path)
+    return get_predictor().analyse(path)
 
 
 def analyse(path):
@@ -190,8 +188,8 @@ def build_demo():
                     video = gr.Video(sources=["upload", "webcam"], include_audio=True, label="Clip")
                 with gr.Tab("Any file: clip, audio or image"):
                     upload = gr.File(file_types=FILE_TYPES, label="Clip, audio file or image", elem_id="upload")
-                    gr.Examples([[path] for path, _ in listed], inputs=upload, outputs=outputs, fn=analyse,
-                                run_on_click=True, example_labels=[label for _, label in listed])  # fmt: skip
+                    shown = gr.Examples([[path] for path, _ in listed], inputs=upload,
+                                        example_labels=[label for _, label in listed])  # fmt: skip
                 status.render()
             with gr.Column():
                 fused.render()
@@ -203,10 +201,11 @@ def build_demo():
         download.render()
         if any(label.startswith("CREMA-D") for _, label in listed):
             gr.Markdown("Example clips from CREMA-D (Cao et al. 2014), ODbL 1.0.")
-        video.upload(analyse, video, outputs, api_visibility="private")
-        video.stop_recording(analyse, video, outputs, api_visibility="private")
-        upload.upload(analyse, upload, outputs, api_visibility="private")
-        gr.api(predict, api_name="predict")
+        shown.load_input_event.then(analyse, upload, outputs, api_visibility="undocumented", **ONE_AT_A_TIME)
+        video.upload(analyse, video, outputs, api_visibility="private", **ONE_AT_A_TIME)
+        video.stop_recording(analyse, video, outputs, api_visibility="private", **ONE_AT_A_TIME)
+        upload.upload(analyse, upload, outputs, api_visibility="private", **ONE_AT_A_TIME)
+        gr.api(predict, api_name="predict", **ONE_AT_A_TIME)
     return page.queue(default_concurrency_limit=1)
 
 

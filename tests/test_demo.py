@@ -116,6 +116,13 @@ def test_json_downloads_do_not_pile_up(app, monkeypatch, tmp_path):
         app._json_file({"path": "x.mp4", "fused": {"angry": float("nan")}})
 
 
+def test_predictions_run_one_at_a_time(app):
+    """Page and API share one Gradio concurrency group of one: the networks and the face detector are shared."""
+    predicting = [fn for fn in app.demo.fns.values() if fn.fn in (app.analyse, app.predict)]
+    assert len(predicting) == 5  # an example clicked, a clip uploaded, a clip recorded, a file uploaded, the API
+    assert {(fn.concurrency_id, fn.concurrency_limit, fn.queue) for fn in predicting} == {("predictor", 1, True)}
+
+
 def test_examples_include_our_own(app):
     names = [Path(path).name for path, _ in app.examples()]
     assert names[:3] == ["astronaut.mp4", "tone.flac", "astronaut_face_48.png"]

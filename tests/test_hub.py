@@ -12,20 +12,28 @@ import pytest
 
 from avmodel.errors import MissingWeightsError, WeightsError
 from avmodel.metrics import summarise
-from avmodel.hub import BUNDLED_WEIGHTS, CORPUS_LICENCES, build_upload_folder, model_card, read_info, resolve_weights
+from avmodel.hub import (BUNDLED_WEIGHTS, CARD_DATA, CARD_TEMPLATE, CORPUS_LICENCES, build_upload_folder, card_fields,
+                         model_card, read_info, resolve_weights)  # fmt: skip
 from avmodel.predict import load_networks
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"  # a commit hash, as the Hub names snapshots
 
 
-def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
+def measured_weights(tmp_path, tiny_weights):
+    """A copy of the tiny weights whose model_info.json records a measurement (avmodel.metrics form),
+    a throughput and the training data; returns (folder, the measurement)."""
     weights = Path(shutil.copytree(tiny_weights, tmp_path / "weights"))
     info = json.loads((weights / "model_info.json").read_text())
-    summary = summarise(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), [0, 1])  # avmodel.metrics form
+    summary = summarise(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), [0, 1])
     info["metrics"] = {"visual: FER2013 PublicTest faces": {**summary, "command": "avmodel evaluate --fer cache/fer2013"},
                        "throughput": {"clips_per_second": 2.5}}  # fmt: skip
     info["data"] = {"visual": "FER2013 train"}
     (weights / "model_info.json").write_text(json.dumps(info))
+    return weights, summary
+
+
+def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
+    weights, _ = measured_weights(tmp_path, tiny_weights)
     folder = build_upload_folder(weights, tmp_path / "upload", repo_id="org/name")
     assert sorted(p.name for p in folder.iterdir()) == [
         "README.md", "audio.keras", "fusion.keras", "model_info.json", "visual.keras"]  # fmt: skip
@@ -40,10 +48,40 @@ def test_upload_folder_holds_weights_config_and_card(tmp_path, tiny_weights):
     for corpus, licence in CORPUS_LICENCES:
         assert f"| {corpus} | {licence} |" in card
     assert "CC BY-NC-SA 4.0" in card and "ODbL 1.0" in card and "$" not in card.replace("$$", "")
+    assert "{{" not in card and "{%" not in card
+
+
+def test_card_metadata_reads_back_with_model_card_load(tmp_path, tiny_weights):
+    from huggingface_hub import ModelCard
+
+    weights, summary = measured_weights(tmp_path, tiny_weights)
+    readme = build_upload_folder(weights, tmp_path / "upload", repo_id="org/name") / "README.md"
+    card = ModelCard.load(readme)  # a local file: no network
+    assert {key: card.data.get(key) for key in CARD_DATA} == CARD_DATA
+    assert card.data.metrics == ["accuracy", "f1"] and card.data.model_name == "org/name"
+    results = [(r.task_type, r.dataset_name, r.metric_type, r.metric_value) for r in card.data.eval_results]
+    assert results == [("audio-classification", "visual: FER2013 PublicTest faces", "accuracy", 0.75),
+                       ("audio-classification", "visual: FER2013 PublicTest faces", "f1",
+                        round(summary["macro_f1"], 4))]  # throughput is no eval result  # fmt: skip
+    assert card.text.lstrip().startswith("# avmodel: emotion from voice and face") and card.text in readme.read_text()
 
 
 def test_card_claims_nothing_without_metrics():
-    assert "none are claimed" in model_card({"labels": ["a", "b"]})
+    from huggingface_hub import ModelCard
+
+    card = model_card({"labels": ["a", "b"]})
+    assert "none are claimed" in card
+    data = ModelCard(card).data
+    assert data.library_name == "keras" and data.eval_results is None and data.metrics is None
+    assert "model-index" not in card and "model_name" not in card
+
+
+def test_every_template_field_is_filled():
+    """Jinja2 renders a missing field as nothing: the template names exactly the fields card_fields fills."""
+    import jinja2.meta
+
+    names = jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(CARD_TEMPLATE.read_text()))
+    assert names == {"card_data", *card_fields({}, "org/name")}
 
 
 def test_upload_folder_refuses_an_incomplete_folder(tmp_path):
