@@ -5,8 +5,8 @@
     pytest benchmark/ --benchmark-json=FILE          # the throughput tests alone
 
     corpus sources -> prepared folders + split manifests          [data]
-      -> Avots et al. baseline (avmodel.baseline) and avmodel's networks,
-         trained / fine-tuned per split, decided per clip          [evaluate, networks, finetune]
+      -> Avots et al. baseline (benchmark.baseline) and avmodel's networks,
+         trained / fine-tuned per split, decided per clip          [protocols, networks, finetune]
       -> rows: measured, not measured (why), published             [rows, suite]
     pytest-benchmark stages, FLOPs, peak FLOP/s, peak memory       [test_throughput, throughput,
                                                                     flops, peak, memory, pipeline]

@@ -60,9 +60,9 @@ def choose_backend():
 
 
 def settings_from(args):
-    from avmodel.baseline import FaceTraining
-    from benchmark.evaluate import Settings
+    from benchmark.baseline import FaceTraining
     from benchmark.finetune import FineTune
+    from benchmark.protocols import Settings
 
     return Settings(
         weights=Path(args.weights) if args.weights else None,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avmodel.baseline import ClipSet
 from avmodel.prepare import CORPUS_MANIFEST, OK, SPEAKER_MANIFEST, load_arrays, read_clips
+from benchmark.baseline import ClipSet
 
 PAPER_SPLIT = "paper_80_20"  # random stratified 80/20 clip split (the paper's protocol)
 SUBJECT_FOLDS = "subject_folds"  # speaker-independent k-fold cross-validation

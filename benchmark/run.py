@@ -9,7 +9,7 @@ from benchmark.cli import settings_from
 REPLICA = "enterface05-replica"  # corpus name of replica rows: never eNTERFACE'05 figures
 BASELINE_NOTES = (
     "Avots et al. baseline as reproduced here: audio = 400 ms segments, 21 named statistics of frame "
-    "descriptors + 13 MFCC means (avmodel/baseline/features.py), standardised, RBF SVM with Platt "
+    "descriptors + 13 MFCC means (benchmark/baseline/features.py), standardised, RBF SVM with Platt "
     "probabilities, majority vote per clip; visual = an AlexNet-style CNN on 30x30 grayscale faces "
     "trained from scratch (no pretrained AlexNet offline; pre-trained on FER2013 when --fer2013 is given), "
     "majority vote per clip; fused = the class of the highest of the 2 x classes clip probabilities "

@@ -14,7 +14,7 @@ Without eNTERFACE'05 its rows say "not measured: corpus not provided".
 import numpy as np
 
 from avmodel.constants import EMOTIONS, SEED
-from benchmark import data, evaluate, rows
+from benchmark import data, protocols, rows
 
 ENTERFACE, FER2013, EMODB, RAVDESS = "enterface05", "fer2013", "emodb", "ravdess"
 CORPORA = (ENTERFACE, FER2013, EMODB, RAVDESS)
@@ -31,7 +31,7 @@ def run_suite(sources, settings, cache, workers=None, limit=None, log=print):
     clips = {corpus: data.load_clips(folder) for corpus, folder in prepared.items()}
     if FER2013 in clips and settings.run_baseline:
         fer_train = _fer_side(clips[FER2013], prepared[FER2013], "train")
-        settings.pretrained_faces = evaluate.pretrain_faces(fer_train, settings, log)
+        settings.pretrained_faces = protocols.pretrain_faces(fer_train, settings, log)
     found = []
     if ENTERFACE not in clips:
         found += _enterface_not_measured()
@@ -48,15 +48,15 @@ def run_suite(sources, settings, cache, workers=None, limit=None, log=print):
 
 def _enterface_not_measured():
     return [rows.not_measured(ENTERFACE, protocol, system, modality, rows.NO_CORPUS)
-            for protocol in PROTOCOLS[ENTERFACE] for system in rows.SYSTEMS for modality in evaluate.MODALITIES]  # fmt: skip
+            for protocol in PROTOCOLS[ENTERFACE] for system in rows.SYSTEMS for modality in protocols.MODALITIES]  # fmt: skip
 
 
 def modalities_of(corpus, clips):
     if corpus == ENTERFACE:
-        return evaluate.MODALITIES
+        return protocols.MODALITIES
     if corpus == FER2013:
         return ("visual",)
-    return evaluate.MODALITIES if data.has_faces(clips) and data.has_audio(clips) else ("audio",)
+    return protocols.MODALITIES if data.has_faces(clips) and data.has_audio(clips) else ("audio",)
 
 
 def evaluate_corpus(corpus, clips, prepared, settings, log):
@@ -67,8 +67,8 @@ def evaluate_corpus(corpus, clips, prepared, settings, log):
             found += [rows.not_measured(corpus, protocol, system, m, f"no {data.MANIFESTS[protocol]} in {prepared}/splits")
                       for system in rows.SYSTEMS for m in modalities_of(corpus, clips)]  # fmt: skip
             continue
-        found += evaluate.evaluate_protocol(corpus, protocol, prepared, splits, clips, clips,
-                                            modalities_of(corpus, clips), settings, log)  # fmt: skip
+        found += protocols.evaluate_protocol(corpus, protocol, prepared, splits, clips, clips,
+                                             modalities_of(corpus, clips), settings, log)  # fmt: skip
     return found
 
 
@@ -95,8 +95,8 @@ def _evaluate_pairs(voice, clips, prepared, settings, log):
     own_split = f"splits/{data.MANIFESTS[data.CORPUS_SPLIT]}"  # named: no validation side
     training = {"visual": {"data": (faces,), "split_manifest": own_split, "fold": -1}, "fusion": {"face_data": (faces,)}}
     corpus = f"{voice}+{FER2013}"
-    return evaluate.evaluate_protocol(corpus, data.SUBJECT_FOLDS, prepared[voice], splits, train_pool, test_pool,
-                                      evaluate.MODALITIES, settings, log, training)  # fmt: skip
+    return protocols.evaluate_protocol(corpus, data.SUBJECT_FOLDS, prepared[voice], splits, train_pool, test_pool,
+                                       protocols.MODALITIES, settings, log, training)  # fmt: skip
 
 
 def pair_voices_with_faces(voices, faces, seed):

@@ -77,7 +77,7 @@ def _session_peak(bench):
 
 def flops_per_clip(weights=None):
     """FLOPs of each network stage for the reference clip (and of the baseline's face network)."""
-    from avmodel.baseline.face_net import FaceAlexNet
+    from benchmark.baseline.face_net import FaceAlexNet
     from benchmark.flops import model_flops
     from benchmark.pipeline import load_networks, reference_clip
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from avmodel.corpora.enterface_replica import build_replica, zip_replica
 from tests.conftest import DATA as DATA_DIR, data_path  # noqa: F401  (re-exported to the corpus tests)
+from tests.enterface_replica import build_replica, zip_replica
 
 ENTERFACE_CLIPS = 1293  # lines of layout.txt = .avi files of project2_database.zip
 STRAY_FILES = ("subject 2/Thumbs.db", "subject 2/anger/sentence 1/notes.txt", "subject 3/.DS_Store")

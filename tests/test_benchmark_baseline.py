@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from avmodel.audio import make_windows
-from avmodel.baseline import AudioSVM, AvotsBaseline, ClipSet, FaceClassifier, FaceTraining
 from avmodel.constants import EMOTIONS, FACE_SIZE, SAMPLE_RATE
+from benchmark.baseline import AudioSVM, AvotsBaseline, ClipSet, FaceClassifier, FaceTraining
 
 TONES = {"angry": 250, "happy": 700, "sad": 1500}  # Hz: one pitch per class
 
@@ -59,7 +59,7 @@ def test_baseline_fuses_and_falls_back_without_faces():
 
 
 def test_face_alexnet_shapes_and_config_round_trip():
-    from avmodel.baseline.face_net import FACE_SIDE, FaceAlexNet
+    from benchmark.baseline.face_net import FACE_SIDE, FaceAlexNet
 
     model = FaceAlexNet(dense_units=(16, 16))
     out = np.asarray(model(np.zeros((2, FACE_SIDE, FACE_SIDE, 1), np.float32)))

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from avmodel.audio import make_windows
-from avmodel.baseline import descriptors
-from avmodel.baseline.features import FEATURE_NAMES, N_FEATURES, STATISTICAL_NAMES, segment_features
-from avmodel.baseline.segments import SEGMENT_SAMPLES, segments_from_waveform, segments_from_windows
 from avmodel.constants import SAMPLE_RATE
+from benchmark.baseline import descriptors
+from benchmark.baseline.features import FEATURE_NAMES, N_FEATURES, STATISTICAL_NAMES, segment_features
+from benchmark.baseline.segments import SEGMENT_SAMPLES, segments_from_waveform, segments_from_windows
 
 PAPER_NAMED = ("energy_entropy_mean", "tonal_power_ratio_mean", "short_time_energy_spread",
                "zero_crossing_rate_slope", "spectral_rolloff_skewness", "spectral_centroid_mean")  # fmt: skip
@@ -69,6 +69,16 @@ def test_descriptors_of_a_pure_tone():
     assert features["short_time_energy_mean"] == pytest.approx(0.3**2 / 2, rel=0.05)
     assert features["tonal_power_ratio_mean"] > 0.4  # a tone is tonal
     assert features["spectral_flatness_mean"] < 1e-3
+
+
+def test_every_descriptor_tracks_the_same_38_frames():
+    tracks = descriptors.descriptor_tracks(segments_from_waveform(tone(0.8, hz=1000), normalise=False))
+    assert tuple(tracks) == descriptors.DESCRIPTORS
+    assert {name: track.shape for name, track in tracks.items()} == {
+        name: (2, 37 if name == "spectral_flux" else 38) for name in descriptors.DESCRIPTORS}  # 25 ms frames, 10 ms hop
+    bin_hz = SAMPLE_RATE / descriptors.N_FFT  # 31.25 Hz
+    assert tracks["spectral_spread"].max() < 2 * bin_hz  # a tone's power sits in a few bins around it
+    assert 1000 <= tracks["spectral_rolloff"].min() <= tracks["spectral_rolloff"].max() <= 1000 + bin_hz
 
 
 def test_noise_is_flatter_and_less_tonal_than_a_tone():

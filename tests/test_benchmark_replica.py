@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avmodel.corpora.enterface import build_replica
 from tests import media
 from tests.conftest import DATA
+from tests.enterface_replica import build_replica
 
 SUBJECTS = ("1", "2", "3", "4", "5")  # subject folds need five speakers
 SENTENCE = "1"
@@ -113,8 +113,8 @@ def test_networks_path_with_tiny_networks(replica, report, tmp_path):
     from avmodel.training import run
     from avmodel.training.config import TrainConfig
     from benchmark import data
-    from benchmark.evaluate import Settings, evaluate_protocol
     from benchmark.finetune import FineTune
+    from benchmark.protocols import Settings, evaluate_protocol
 
     prepared = replica_folder(report)
     clips = data.load_clips(prepared)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from avmodel.baseline import voting
+from benchmark.baseline import voting
 
 
 def test_majority_vote_counts_argmax_votes():

@@ -15,16 +15,9 @@ from tests.corpus_fixtures import (  # noqa: F401  (fixtures)
 )
 
 from avmodel.corpora import read_corpus
-from avmodel.corpora.enterface import (
-    EMOTION_FOLDERS,
-    UNSEGMENTED_SUBJECTS,
-    build_replica,
-    is_unsegmented,
-    read_enterface,
-    read_layout,
-)
-from avmodel.corpora.enterface_replica import STAND_IN, TOP_FOLDER
+from avmodel.corpora.enterface import EMOTION_FOLDERS, UNSEGMENTED_SUBJECTS, is_unsegmented, read_enterface
 from avmodel.corpora.sources import materialise, open_item
+from tests.enterface_replica import STAND_IN, TOP_FOLDER, build_replica, read_layout
 
 PER_EMOTION = {"angry": 216, "disgust": 216, "fear": 216, "happy": 213, "sad": 216, "surprise": 216}
 

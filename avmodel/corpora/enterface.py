@@ -40,7 +40,6 @@ Six classes: anger, disgust, fear, happiness, sadness, surprise (no neutral).
 import re
 from pathlib import PurePosixPath
 
-from avmodel.corpora.enterface_replica import build_replica, read_layout, zip_replica  # noqa: F401
 from avmodel.corpora.record import Item
 from avmodel.corpora.result import read_listed, require_suffix, SkipFile
 

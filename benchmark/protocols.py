@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from avmodel.baseline import AvotsBaseline, FaceClassifier, FaceTraining
-from avmodel.baseline.voting import decide
 from avmodel.constants import NUM_CLASSES
 from benchmark import networks, rows
+from benchmark.baseline import AvotsBaseline, FaceClassifier, FaceTraining
+from benchmark.baseline.voting import decide
 from benchmark.data import HELD_OUT_SPEAKERS, labels_present, split_sides
 from benchmark.finetune import FineTune, finetuned
 
@@ -145,7 +145,7 @@ def _pretrained_face_network(settings):
     """A FaceAlexNet copy of the FER2013-pretrained weights, or None (from scratch)."""
     if settings.pretrained_faces is None:
         return None
-    from avmodel.baseline.face_net import FaceAlexNet
+    from benchmark.baseline.face_net import FaceAlexNet
 
     model = FaceAlexNet()
     model.set_weights(settings.pretrained_faces)
@@ -192,7 +192,7 @@ def network(role, where, settings):
 def pretrain_faces(fer_train, settings, log=print):
     """Pre-train the baseline's face network on FER2013's train faces; returns its weights."""
     log(f"baseline: pre-training the face network on {sum(len(f) for f in fer_train.faces)} FER2013 faces")
-    from avmodel.baseline.face_classifier import labelled_faces
+    from benchmark.baseline.face_classifier import labelled_faces
 
     classifier = FaceClassifier(settings.face_training).pretrain(*labelled_faces(fer_train))
     return classifier.model.get_weights()

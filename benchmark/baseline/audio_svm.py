@@ -18,10 +18,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from avmodel.baseline import voting
-from avmodel.baseline.features import segment_features
-from avmodel.baseline.segments import segments_from_windows
 from avmodel.constants import NUM_CLASSES, SEED
+from benchmark.baseline import voting
+from benchmark.baseline.features import segment_features
+from benchmark.baseline.segments import segments_from_windows
 
 FEATURES_KEY = "audio_features"  # ClipSet.cache key of the per-clip (k, 34) feature matrices
 CALIBRATION_FOLDS = 5  # cross-validation folds of the Platt scaling (as SVC(probability=True))

@@ -12,13 +12,13 @@ the per-clip inputs of a prepared folder or of ``load_clip`` results. The
 Adhikari & Joshi paper reports 44.5% for this system on eNTERFACE'05.
 """
 
-from avmodel.baseline.audio_svm import AudioSVM
-from avmodel.baseline.avots import MODALITIES, AvotsBaseline
-from avmodel.baseline.clipset import ClipSet
-from avmodel.baseline.face_classifier import FaceClassifier, FaceTraining
-from avmodel.baseline.features import FEATURE_NAMES, N_FEATURES, segment_features
-from avmodel.baseline.segments import SEGMENT_SAMPLES, segments_from_waveform, segments_from_windows
-from avmodel.baseline.voting import fuse_max, majority_vote
+from benchmark.baseline.audio_svm import AudioSVM
+from benchmark.baseline.avots import MODALITIES, AvotsBaseline
+from benchmark.baseline.clipset import ClipSet
+from benchmark.baseline.face_classifier import FaceClassifier, FaceTraining
+from benchmark.baseline.features import FEATURE_NAMES, N_FEATURES, segment_features
+from benchmark.baseline.segments import SEGMENT_SAMPLES, segments_from_waveform, segments_from_windows
+from benchmark.baseline.voting import fuse_max, majority_vote
 
 __all__ = [
     "FEATURE_NAMES",

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from avmodel.baseline import voting
 from avmodel.constants import NUM_CLASSES, SEED
 from avmodel.faces import resize_square
+from benchmark.baseline import voting
 
 FACE_SIDE = 30  # px: Avots et al.'s face size
 PREDICT_BATCH = 256  # faces per inference batch
@@ -57,7 +57,7 @@ class FaceClassifier:
         if self.model is None:
             import keras
 
-            from avmodel.baseline.face_net import FaceAlexNet
+            from benchmark.baseline.face_net import FaceAlexNet
 
             keras.utils.set_random_seed(self.training.seed)
             self.model = FaceAlexNet()

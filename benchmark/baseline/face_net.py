@@ -19,8 +19,8 @@ APIs: runs on the TensorFlow, JAX and PyTorch backends.
 
 import keras
 
-from avmodel.baseline.face_classifier import FACE_SIDE
 from avmodel.constants import EMOTIONS
+from benchmark.baseline.face_classifier import FACE_SIDE
 
 
 def apply_alex_conv(x, filters, kernel_size, name, pool):

@@ -11,10 +11,10 @@
 
 import numpy as np
 
-from avmodel.baseline import voting
-from avmodel.baseline.audio_svm import AudioSVM
-from avmodel.baseline.face_classifier import FaceClassifier
 from avmodel.constants import NUM_CLASSES
+from benchmark.baseline import voting
+from benchmark.baseline.audio_svm import AudioSVM
+from benchmark.baseline.face_classifier import FaceClassifier
 
 MODALITIES = ("audio", "visual", "fused")
 

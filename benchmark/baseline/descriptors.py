@@ -3,21 +3,26 @@
     segments (n, SEGMENT_SAMPLES) -> frames (n, FRAMES, FRAME_SAMPLES)
       -> descriptor tracks (n, FRAMES) -> statistics (n,)
 
-Frames are 25 ms with a 10 ms hop (38 frames in a 400 ms segment); spectra
-are the magnitude of a Hann-windowed N_FFT-point FFT. Every descriptor is
-defined on one frame, vectorised over segments and frames:
+Frames are 25 ms with a 10 ms hop (38 frames in a 400 ms segment, no
+centring); spectra are the magnitude of a Hann-windowed N_FFT-point FFT of
+those frames. librosa computes every descriptor it provides, on the same
+frames and spectra; the others are written out below. Per frame:
 
 ==================== =============================================================
-short_time_energy    mean of the squared samples
-zero_crossing_rate   fraction of neighbouring samples whose sign differs
+short_time_energy    mean of the squared samples (librosa rms, squared)
+zero_crossing_rate   fraction of samples whose sign differs from the previous one
+                     (librosa; the frame's first sample counts as no crossing)
 energy_entropy       Shannon entropy (bits) of the energies of ENTROPY_SUBFRAMES
                      equal sub-frames, normalised to sum 1 (pyAudioAnalysis)
-spectral_centroid    magnitude-weighted mean frequency, Hz
+spectral_centroid    magnitude-weighted mean frequency, Hz (librosa)
 spectral_spread      magnitude-weighted standard deviation around the centroid, Hz
+                     (librosa spectral_bandwidth, p=2)
 spectral_rolloff     frequency below which ROLLOFF_FRACTION of the power lies, Hz
+                     (librosa, given the power spectrum)
 spectral_flux        RMS change of the magnitude spectrum from the previous frame
                      (one value fewer than frames)
-spectral_flatness    geometric over arithmetic mean of the power spectrum
+spectral_flatness    geometric over arithmetic mean of the power spectrum, floored
+                     at EPS (librosa)
 spectral_crest       largest magnitude over the summed magnitudes (Lerch)
 tonal_power_ratio    power in tonal peaks over total power; a tonal peak is a
                      local maximum at least TONAL_PEAK_DB above the frame's
@@ -43,8 +48,10 @@ ROLLOFF_FRACTION = 0.85  # spectral roll-off point
 TONAL_PEAK_DB = 10.0  # a tonal peak stands this far above the frame's median bin power
 EPS = 1e-10  # guards every division and logarithm (silent frames give 0, not NaN)
 
-FREQUENCIES = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE)  # (bins,) Hz
 WINDOW = np.hanning(FRAME_SAMPLES).astype(np.float32)  # (FRAME_SAMPLES,)
+DESCRIPTORS = ("short_time_energy", "zero_crossing_rate", "energy_entropy",  # time domain
+               "spectral_centroid", "spectral_spread", "spectral_rolloff", "spectral_flux", "spectral_flatness",
+               "spectral_crest", "tonal_power_ratio")  # fmt: skip
 
 assert FRAME_SAMPLES % ENTROPY_SUBFRAMES == 0, "sub-frames must tile a frame"
 
@@ -60,16 +67,30 @@ def magnitude_spectra(frames):
     return np.abs(np.fft.rfft(frames * WINDOW, n=N_FFT, axis=-1)).astype(np.float32)
 
 
-# --- time-domain descriptors: (n, frames, FRAME_SAMPLES) -> (n, frames) -----------
+def librosa_tracks(segments, magnitude):
+    """The descriptors librosa provides, on the frames of ``frames_of`` and their spectra.
+
+    segments: (n, SEGMENT_SAMPLES) float32; magnitude: (n, frames, bins) of ``magnitude_spectra``
+    Returns {descriptor name: (n, frames) track}.
+    """
+    import librosa  # slow to import; only the audio baseline needs it
+
+    framing = dict(frame_length=FRAME_SAMPLES, hop_length=HOP_SAMPLES, center=False)
+    spectrogram = magnitude.swapaxes(1, 2)  # (n, bins, frames): librosa's axis order
+    rate = dict(sr=SAMPLE_RATE, n_fft=N_FFT)
+    centroid = librosa.feature.spectral_centroid(S=spectrogram, **rate)
+    tracks = {
+        "short_time_energy": librosa.feature.rms(y=segments, **framing) ** 2,
+        "zero_crossing_rate": librosa.feature.zero_crossing_rate(segments, **framing),
+        "spectral_centroid": centroid,
+        "spectral_spread": librosa.feature.spectral_bandwidth(S=spectrogram, centroid=centroid, p=2, **rate),
+        "spectral_rolloff": librosa.feature.spectral_rolloff(S=spectrogram**2, roll_percent=ROLLOFF_FRACTION, **rate),
+        "spectral_flatness": librosa.feature.spectral_flatness(S=spectrogram, power=2.0, amin=EPS),
+    }  # each (n, 1, frames)
+    return {name: track[:, 0, :] for name, track in tracks.items()}
 
 
-def short_time_energy(frames):
-    return np.mean(frames**2, axis=-1)
-
-
-def zero_crossing_rate(frames):
-    signs = np.signbit(frames)
-    return np.mean(signs[..., 1:] != signs[..., :-1], axis=-1)
+# --- what librosa does not provide: (n, frames, FRAME_SAMPLES) or (n, frames, bins) -> (n, frames)
 
 
 def energy_entropy(frames):
@@ -79,33 +100,9 @@ def energy_entropy(frames):
     return -np.sum(share * np.log2(share + EPS), axis=-1)
 
 
-# --- spectral descriptors: (n, frames, bins) magnitudes -> (n, frames) ------------
-
-
-def spectral_centroid(magnitude):
-    return (magnitude @ FREQUENCIES) / (magnitude.sum(axis=-1) + EPS)
-
-
-def spectral_spread(magnitude):
-    centroid = spectral_centroid(magnitude)[..., None]
-    variance = np.sum(magnitude * (FREQUENCIES - centroid) ** 2, axis=-1) / (magnitude.sum(axis=-1) + EPS)
-    return np.sqrt(variance)
-
-
-def spectral_rolloff(magnitude):
-    cumulative = np.cumsum(magnitude**2, axis=-1)
-    reached = cumulative >= ROLLOFF_FRACTION * cumulative[..., -1:]
-    return FREQUENCIES[np.argmax(reached, axis=-1)]
-
-
 def spectral_flux(magnitude):
     """(n, frames, bins) -> (n, frames - 1)."""
     return np.sqrt(np.mean(np.diff(magnitude, axis=1) ** 2, axis=-1))
-
-
-def spectral_flatness(magnitude):
-    power = magnitude**2 + EPS
-    return np.exp(np.mean(np.log(power), axis=-1)) / np.mean(power, axis=-1)
 
 
 def spectral_crest(magnitude):
@@ -121,29 +118,15 @@ def tonal_power_ratio(magnitude):
     return tonal / (power.sum(axis=-1) + EPS)
 
 
-TIME_DESCRIPTORS = {
-    "short_time_energy": short_time_energy,
-    "zero_crossing_rate": zero_crossing_rate,
-    "energy_entropy": energy_entropy,
-}
-SPECTRAL_DESCRIPTORS = {
-    "spectral_centroid": spectral_centroid,
-    "spectral_spread": spectral_spread,
-    "spectral_rolloff": spectral_rolloff,
-    "spectral_flux": spectral_flux,
-    "spectral_flatness": spectral_flatness,
-    "spectral_crest": spectral_crest,
-    "tonal_power_ratio": tonal_power_ratio,
-}
-
-
 def descriptor_tracks(segments):
-    """(n, SEGMENT_SAMPLES) -> {descriptor name: (n, frames) float64 track}."""
-    frames = frames_of(np.asarray(segments, np.float32))
+    """(n, SEGMENT_SAMPLES) -> {descriptor name: (n, frames) float64 track}, in DESCRIPTORS order."""
+    segments = np.asarray(segments, np.float32)
+    frames = frames_of(segments)
     magnitude = magnitude_spectra(frames)
-    tracks = {name: f(frames) for name, f in TIME_DESCRIPTORS.items()}
-    tracks.update({name: f(magnitude) for name, f in SPECTRAL_DESCRIPTORS.items()})
-    return {name: np.asarray(track, np.float64) for name, track in tracks.items()}
+    tracks = librosa_tracks(segments, magnitude)
+    tracks.update(energy_entropy=energy_entropy(frames), spectral_flux=spectral_flux(magnitude),
+                  spectral_crest=spectral_crest(magnitude), tonal_power_ratio=tonal_power_ratio(magnitude))  # fmt: skip
+    return {name: np.asarray(tracks[name], np.float64) for name in DESCRIPTORS}
 
 
 # --- statistics: (n, frames) -> (n,) ------------------------------------------------

@@ -14,9 +14,9 @@ is a (descriptor, statistic) pair of ``descriptors.py``, named
 
 import numpy as np
 
-from avmodel.baseline import descriptors
-from avmodel.baseline.segments import SEGMENT_SAMPLES
 from avmodel.constants import SAMPLE_RATE
+from benchmark.baseline import descriptors
+from benchmark.baseline.segments import SEGMENT_SAMPLES
 
 # (descriptor, statistic): the 21 statistical features, in column order.
 STATISTICAL_FEATURES = (
