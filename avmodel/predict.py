@@ -37,7 +37,7 @@ from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsE
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
 from avmodel.calibration import probabilities
 
-BATCH_SIZE = 32  # windows or faces per backbone call: bounds memory on long clips
+BATCH_SIZE = 8  # windows or faces per backbone call: bounds memory on long clips (32: +110 MiB on a 10-minute clip)
 HEAD_BATCH_SIZE = 1024  # feature rows per head call (a head is a few dense layers: always eager)
 # Rows from which a backbone call is compiled (run_model). Measured on the 2-core CPU: 15 windows
 # through the audio backbone 1.54 s eager, 0.47 s compiled; 32 faces through the visual one 0.71 s

@@ -55,21 +55,19 @@ def write_report(results, out):
 
 
 def confusion_png(row, out):
-    """Save the row's confusion matrix as a PNG; returns its file name."""
+    """Save the row's confusion matrix as a PNG (rows true, columns predicted); returns its file name."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.metrics import ConfusionMatrixDisplay
 
     name = row["id"].replace("/", "__").replace("+", "_") + ".png"
     classes = row["classes"]
     figure, axes = plt.subplots(figsize=(1.0 + 0.7 * len(classes), 0.8 + 0.7 * len(classes)))
-    axes.imshow(row["confusion"], cmap="Blues")
-    for i, line in enumerate(row["confusion"]):
-        for j, count in enumerate(line):
-            axes.text(j, i, str(count), ha="center", va="center", fontsize=8)
-    axes.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
-    axes.set_yticks(range(len(classes)), classes)
+    ConfusionMatrixDisplay(np.asarray(row["confusion"]), display_labels=classes).plot(
+        ax=axes, cmap="Blues", colorbar=False, values_format="d", xticks_rotation=45, text_kw={"fontsize": 8})
     axes.set(xlabel="predicted", ylabel="true", title=f"{row['id']}\naccuracy {_percent(row['accuracy'])}")
     axes.title.set_fontsize(8)
     figure.tight_layout()

@@ -20,27 +20,31 @@ import json, sys
 import keras
 from avmodel.training.config import TrainConfig
 from avmodel.training.run import train
-config = TrainConfig(task="audio", data=(sys.argv[1],), out=sys.argv[2], preset="logmel", epochs=2, batch_size=4,
-                     learning_rate=0.001, augment=False, data_parallel=sys.argv[3] == "1")
-metrics = train(config)
-print(json.dumps({"devices": metrics["training"]["devices"], "backend": keras.backend.backend()}))
+for out, data_parallel in (("one", False), ("two", True)):  # one device first: DataParallel stays set after
+    config = TrainConfig(task="audio", data=(sys.argv[1],), out=f"{sys.argv[2]}/{out}", preset="logmel", epochs=2,
+                         batch_size=4, learning_rate=0.001, augment=False, data_parallel=data_parallel)
+    metrics = train(config)
+    print(json.dumps({"devices": metrics["training"]["devices"], "backend": keras.backend.backend()}))
 """
 
 
-def train_on_jax(prepared, out, data_parallel):
-    """Run a short training in a fresh process on JAX with two CPU devices; returns (its summary, log rows)."""
+def train_on_jax(prepared, out):
+    """One fresh process on JAX with two CPU devices trains on one, then on both: (summaries, log rows) of each."""
     env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": TWO_CPU_DEVICES, "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, "-c", TRAIN, str(prepared), str(out), str(int(data_parallel))],
+    done = subprocess.run([sys.executable, "-c", TRAIN, str(prepared), str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    with open(out / "log.csv") as file:
-        return json.loads(done.stdout.splitlines()[-1]), list(csv.DictReader(file))
+    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    logs = []
+    for run in ("one", "two"):
+        with open(out / run / "log.csv") as file:
+            logs.append(list(csv.DictReader(file)))
+    return summaries, logs
 
 
 def test_two_devices_train_with_the_losses_of_one(real_voices, tmp_path):  # noqa: F811
-    one, one_log = train_on_jax(real_voices, tmp_path / "one", data_parallel=False)
-    two, two_log = train_on_jax(real_voices, tmp_path / "two", data_parallel=True)
-    assert one == {"devices": 1, "backend": "jax"} and two == {"devices": 2, "backend": "jax"}
+    summaries, (one_log, two_log) = train_on_jax(real_voices, tmp_path)
+    assert summaries == [{"devices": 1, "backend": "jax"}, {"devices": 2, "backend": "jax"}]
     for single, split in zip(one_log, two_log, strict=True):
         assert float(split["loss"]) == pytest.approx(float(single["loss"]), rel=LOSS_TOLERANCE)
 
