@@ -14,6 +14,7 @@ cache, or a folder at the same path). Needs ``pip install "avmodel[ray]"``.
 
 import json
 import logging
+import os
 
 RAY_BATCH_FILES = 1  # files per worker call: a clip is seconds of work, and each row is written when done
 QUIET_WORKERS = {"TF_CPP_MIN_LOG_LEVEL": "2", "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -54,6 +55,7 @@ def _connect(ray, address, cpus_per_worker):
     threads = str(max(1, int(cpus_per_worker)))  # each worker's TensorFlow gets the cores it was given
     env = {**QUIET_WORKERS, "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": threads}
     started = not ray.is_initialized()
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # CPU workers: leave the device variables alone
     if started:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
                  runtime_env={"env_vars": env})  # fmt: skip
