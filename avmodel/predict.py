@@ -37,7 +37,7 @@ from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsE
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
 from avmodel.calibration import probabilities
 
-BATCH_SIZE = 8  # windows or faces per backbone call: bounds memory on long clips (32: +110 MiB on a 10-minute clip)
+BATCH_SIZE = 8  # windows or faces per backbone call: bounds memory (32: +110 MiB at the peak of a 10-minute clip)
 HEAD_BATCH_SIZE = 1024  # feature rows per head call (a head is a few dense layers: always eager)
 # Rows from which a backbone call is compiled (run_model). Measured on the 2-core CPU: 15 windows
 # through the audio backbone 1.54 s eager, 0.47 s compiled; 32 faces through the visual one 0.71 s
@@ -379,9 +379,10 @@ def run_model(model, inputs, batch_size=BATCH_SIZE, compiled=True):
     """A model's outputs (features or logits) in inference mode, ``batch_size`` examples at a time.
 
     inputs: (n, ...) array, or {"audio": (n, samples), "face": (n, side, side, 1)}
-    compiled: batches of COMPILE_MIN_ROWS or more go through Keras's compiled predict function
-        (traced once per process, then 2-3x faster than the eager call on the CPU), smaller ones
-        through the eager call, which costs no tracing (a 2 s clip from the shell starts sooner).
+    compiled: with COMPILE_MIN_ROWS rows or more, every batch (the last one padded to ``batch_size``)
+        goes through Keras's compiled predict function (traced once per process, then 2-3x faster
+        than the eager call on the CPU); fewer rows go through the eager call, which costs no
+        tracing (a 2 s clip from the shell starts sooner).
     Returns (n, outputs) float32 numpy.
     """
     from keras import ops
@@ -391,11 +392,20 @@ def run_model(model, inputs, batch_size=BATCH_SIZE, compiled=True):
     for first in range(0, count, batch_size):
         part = _slice(inputs, slice(first, first + batch_size))
         rows = min(batch_size, count - first)
-        if compiled and rows >= COMPILE_MIN_ROWS:
-            outputs.append(np.asarray(model.predict_on_batch(part)))
+        if compiled and count >= COMPILE_MIN_ROWS:  # a short last batch is padded: one trace, no eager tail
+            outputs.append(np.asarray(model.predict_on_batch(_padded(part, batch_size)))[:rows])
         else:
             outputs.append(ops.convert_to_numpy(model(part, training=False)))
     return np.concatenate(outputs)
+
+
+def _padded(inputs, rows):
+    """Inputs with zero rows appended up to ``rows`` (rows are independent in inference: batch norm
+    uses its moving statistics), so every compiled call has one shape."""
+    if isinstance(inputs, dict):
+        return {key: _padded(value, rows) for key, value in inputs.items()}
+    missing = rows - len(inputs)
+    return inputs if missing <= 0 else np.concatenate([inputs, np.zeros((missing, *inputs.shape[1:]), inputs.dtype)])
 
 
 def run_network(network, inputs, batch_size=BATCH_SIZE):

@@ -356,3 +356,13 @@ def test_the_package_front_loads_a_predictor(tiny_weights, astronaut_clip, predi
     assert avmodel.Predictor is Predictor and avmodel.EMOTIONS == EMOTIONS and avmodel.__version__
     loaded = avmodel.load(tiny_weights, detector=predictor.detector)
     assert isinstance(loaded, Predictor) and loaded.predict(astronaut_clip) == predictor.predict(astronaut_clip)
+
+
+def test_compiled_batches_with_a_padded_tail_give_the_eager_outputs(predictor):
+    from avmodel.predict import run_model
+
+    backbone = predictor.networks["audio"].backbone
+    windows = np.random.default_rng(0).standard_normal((11, WINDOW_SAMPLES)).astype(np.float32)  # 8 + 3 rows
+    compiled, eager = run_model(backbone, windows, 8), run_model(backbone, windows, 8, compiled=False)
+    assert compiled.shape == eager.shape == (11, backbone.output.shape[-1])
+    np.testing.assert_allclose(compiled, eager, atol=1e-5)
