@@ -42,22 +42,29 @@ def to_window(segment):
     return window
 
 
-def windows_from_chunks(chunks):
+def windows_from_chunks(chunks, expected=0):
     """Stream of WINDOW_SAMPLES-long waveform chunks -> model windows.
 
     chunks: iterable of (WINDOW_SAMPLES,) arrays, the last possibly shorter
     (as ``decode.iter_audio(path, WINDOW_SAMPLES)`` yields them).
+    expected: how many windows to allocate at once (e.g. from the container's duration), so
+        that a long clip's windows are written in place rather than stacked from a list (half
+        the memory); more are still taken (the array grows), fewer leave a shorter array.
     Returns windows (n, WINDOW_SAMPLES) float32 and starts (n,) float32 seconds.
     """
-    windows, starts, offset = [], [], 0
+    windows = np.zeros((max(0, int(expected)), WINDOW_SAMPLES), np.float32)
+    starts, offset = [], 0
     for chunk in chunks:
         if len(chunk) and (offset == 0 or len(chunk) >= MIN_REMAINDER_SAMPLES):
-            windows.append(to_window(chunk))
+            if len(starts) == len(windows):  # more audio than expected: double the room
+                windows = np.concatenate([windows, np.zeros((max(1, len(windows)), WINDOW_SAMPLES), np.float32)])
+            windows[len(starts)] = to_window(chunk)
             starts.append(offset / SAMPLE_RATE)
         offset += len(chunk)
-    if not windows:
-        return np.zeros((0, WINDOW_SAMPLES), np.float32), np.zeros(0, np.float32)
-    return np.stack(windows), np.asarray(starts, np.float32)
+    used = windows[: len(starts)]
+    if len(used) < len(windows) // 2:  # far fewer than expected: do not keep the unused room alive
+        used = used.copy()
+    return used, np.asarray(starts, np.float32)
 
 
 def make_windows(waveform):

@@ -30,6 +30,7 @@ from avmodel.constants import (
     SAMPLE_RATE,
     SEED,
     WINDOW_SAMPLES,
+    WINDOW_SECONDS,
 )
 from avmodel.errors import (
     ClipTooLongError,
@@ -148,7 +149,8 @@ def _add_audio(clip, info, max_seconds):
     """Windows from the streamed waveform; the decoded length also checks the container's duration."""
     decoded = [0]  # samples, counted as they stream past
     chunks = _counted(decode.iter_audio(clip.path, WINDOW_SAMPLES, info, max_seconds), decoded)
-    clip.windows, clip.window_starts = audio.windows_from_chunks(chunks)
+    expected = int(info.duration // WINDOW_SECONDS) + 1  # windows the container's duration promises
+    clip.windows, clip.window_starts = audio.windows_from_chunks(chunks, expected)
     seconds = decoded[0] / SAMPLE_RATE
     _check_complete(info, seconds, "audio")
     clip.duration = max(clip.duration, seconds)

@@ -71,3 +71,13 @@ def test_huge_samples_stay_finite():
     """Statistics in float64: samples near float32's largest value do not overflow to NaN."""
     windows, _ = audio.make_windows(tone(2.0, amplitude=1.0) * np.float32(3e38))
     assert np.isfinite(windows).all() and windows.std() == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.parametrize("expected", [0, 2, 3, 40])
+def test_windows_are_the_same_whatever_room_was_expected(expected):
+    waveform = np.random.default_rng(1).standard_normal(int(2.6 * WINDOW_SAMPLES)).astype(np.float32)
+    chunks = [waveform[i : i + WINDOW_SAMPLES] for i in range(0, len(waveform), WINDOW_SAMPLES)]
+    windows, starts = audio.windows_from_chunks(chunks, expected)
+    reference = np.stack([audio.to_window(chunk) for chunk in chunks])  # 2 + a remainder of 0.6 window: all kept
+    np.testing.assert_array_equal(windows, reference)
+    assert starts.tolist() == [0.0, 2.0, 4.0] and windows.dtype == np.float32
