@@ -16,12 +16,13 @@ import argparse
 import json
 import sys
 from dataclasses import MISSING, fields
+from pathlib import Path
 
 from avmodel.constants import SEED, SHARD_SIZE  # plain numbers: nothing heavy is imported
 
 EXIT_FAILED, EXIT_INPUTS, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
 CORPUS_NAMES = ("cremad", "emodb", "enterface05", "fer2013", "ravdess", "savee", "tess")  # = sorted(CORPORA), tested
-EXTRAS = {"pyarrow": "parquet", "ray": "ray"}  # module -> the pip extra that installs it
+EXTRAS = {"pyarrow": "parquet", "ray": "ray"}  # an optional module -> the pip extra that installs it
 RAW = argparse.RawDescriptionHelpFormatter
 TRAIN_EXAMPLES = """examples:
   avmodel train visual --data cache/fer2013 --out runs/visual
@@ -233,6 +234,9 @@ def predict_command(args):
     form = args.format or ("jsonl" if args.out else "text")
     if form == "parquet" and not args.out:
         return fail("predict", "--format parquet writes a folder: give --out RESULTS.parquet")
+    if args.out and Path(args.out).exists() and Path(args.out).is_dir() != (form == "parquet"):
+        kind = "a folder (Parquet parts: --format parquet)" if Path(args.out).is_dir() else "a file"
+        return fail("predict", f"{args.out} is {kind}; --format {form} cannot append to it")
     try:
         todo, done = remaining(expand_inputs(args.files), args.out)
     except InputError as error:
@@ -240,17 +244,22 @@ def predict_command(args):
     if done:
         print(f"avmodel predict: {done} of {done + len(todo)} files already in {args.out}; {len(todo)} to go",
               file=sys.stderr)  # fmt: skip
+    writer = None
     try:
-        with open_writer(form, args.out, sys.stdout) as writer, sigterm_as_interrupt():
+        writer = open_writer(form, args.out, sys.stdout)
+        with writer, sigterm_as_interrupt():
             write_all(predict_results(todo, args), writer, len(todo), progress=bool(args.out))
-    except ImportError as error:  # an optional extra (pyarrow, ray) is not installed
-        extra = EXTRAS.get((error.name or "").split(".")[0], "all")
-        return fail("predict", f"{error}; install it with: pip install 'avmodel[{extra}]'")
+    except ImportError as error:
+        extra = EXTRAS.get((error.name or "").split(".")[0])
+        if extra is None:
+            raise
+        return fail("predict", f"{error}; install the optional extra: pip install 'avmodel[{extra}]'")
     except WeightsError as error:
         return fail("predict", f"cannot load the weights: {error}")
     except KeyboardInterrupt as stop:
-        print(f"avmodel predict: interrupted after {writer.count} of {len(todo)} files; the finished results are "
-              "written", file=sys.stderr)  # fmt: skip
+        count = writer.count if writer else 0
+        print(f"avmodel predict: interrupted after {count} of {len(todo)} files; the finished results are written",
+              file=sys.stderr)  # fmt: skip
         return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     return EXIT_FAILED if writer.count and writer.failed == writer.count else 0
 

@@ -109,3 +109,12 @@ def test_parquet_writes_a_part_every_few_rows_so_a_kill_loses_little(tmp_path):
 def test_parquet_needs_an_out_folder(capsys):
     assert main(["predict", "x.mp4", "--format", "parquet"]) == 2
     assert "give --out" in capsys.readouterr().err
+
+
+def test_out_of_the_other_kind_is_refused_before_any_work(tmp_path, capsys):
+    (tmp_path / "results.parquet").mkdir()
+    (tmp_path / "results.jsonl").write_text("")
+    assert main(["predict", "x.mp4", "--out", str(tmp_path / "results.parquet")]) == 2
+    assert "is a folder (Parquet parts" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--format", "parquet", "--out", str(tmp_path / "results.jsonl")]) == 2
+    assert "is a file; --format parquet cannot append" in capsys.readouterr().err
