@@ -25,13 +25,12 @@ def ray_results(paths, address=None, num_workers=2, gpus_per_worker=0, weights=N
     """Yield one result dict per path, in order, computed by ``num_workers`` Ray workers.
 
     A bad file gives its error row, as in ``Predictor.iter_predict``. Weights that cannot be
-    found raise WeightsError here, before any worker starts.
+    found or used raise WeightsError here, before any worker starts: they are loaded and
+    checked once on this machine first (a few seconds, against a job of many files).
     """
     import ray
 
-    from avmodel.hub import resolve_weights
-
-    resolve_weights(weights, revision)  # MissingWeightsError now, not from inside a worker
+    check_weights(weights, revision)
     started = _connect(ray, address, cpus_per_worker)
     try:
         dataset = ray.data.from_items([{"path": str(path)} for path in paths])
@@ -48,6 +47,14 @@ def ray_results(paths, address=None, num_workers=2, gpus_per_worker=0, weights=N
     finally:
         if started:
             ray.shutdown()
+
+
+def check_weights(weights, revision):
+    """Raise WeightsError now, not from inside every worker, when the weights cannot be used."""
+    from avmodel.hub import resolve_weights
+    from avmodel.predict import load_checked
+
+    load_checked(resolve_weights(weights, revision))  # the networks are dropped again: workers load their own
 
 
 def _connect(ray, address, cpus_per_worker):

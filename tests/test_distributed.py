@@ -6,6 +6,7 @@ file once. Needs the ``avmodel[ray]`` extra (installed by ``make test``); skippe
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,9 +67,14 @@ def test_ray_workers_give_the_rows_of_one_process_and_a_bad_file_an_error_row(jo
     assert rows(distributed)[1]["reason"] == "not an audio or video file" and "error" not in rows(distributed)[0]
 
 
-def test_missing_weights_stop_a_ray_job_before_any_worker_starts(job, tmp_path, capsys):
-    assert main(["predict", *job, "--ray", "--weights", str(tmp_path / "none"), "--out", str(tmp_path / "r.jsonl")]) == 2
+def test_missing_or_damaged_weights_stop_a_ray_job_before_any_worker_starts(job, tiny_weights, tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main(["predict", *job, "--ray", "--weights", str(tmp_path / "none"), "--out", str(out)]) == 2
     assert "cannot load the weights" in capsys.readouterr().err
+    damaged = shutil.copytree(tiny_weights, tmp_path / "damaged")
+    (damaged / "audio.keras").write_bytes(b"not a keras file")
+    assert main(["predict", *job, "--ray", "--weights", str(damaged), "--out", str(out)]) == 2
+    assert "audio.keras" in capsys.readouterr().err and (not out.exists() or out.read_text() == "")
 
 
 @pytest.mark.slow
