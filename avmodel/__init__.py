@@ -22,12 +22,10 @@ is cli.py; batch jobs are batch.py, writers.py and, on Ray, distributed.py.
 Nothing heavy is imported here: ``load`` and ``Predictor`` import Keras when first used.
 """
 
-from importlib.metadata import version
-
 from avmodel.constants import EMOTIONS
 
 __all__ = ["EMOTIONS", "Predictor", "load"]
-__version__ = version("avmodel")
+__version__ = "0.1.0"  # the package's version (pyproject.toml reads it from here)
 
 
 def load(weights=None, revision=None, **options):
