@@ -93,10 +93,9 @@ class PredictorWorker:
     @staticmethod
     def _json(result):
         """JSON text of a result; NaN stays NaN, for the driver's writer to refuse as it would locally."""
-        from avmodel.predict import INTERNAL, error_entry
+        from avmodel.writers import unwritable
 
         try:
             return json.dumps(result)
         except (TypeError, ValueError) as error:
-            message = f"internal error: the result could not be sent ({type(error).__name__}: {error})"
-            return json.dumps(error_entry(result.get("path", "?"), message, INTERNAL))
+            return json.dumps(unwritable(result, error))

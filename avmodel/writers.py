@@ -18,6 +18,7 @@ notes (list of strings). A missing value is null. Needs pyarrow (``pip install "
 
 import json
 import os
+from functools import cache
 from pathlib import Path
 from textwrap import indent
 
@@ -45,8 +46,8 @@ def done_paths(out):
     return _jsonl_paths(out) if out.is_file() else set()
 
 
-def _unwritable(result, error):
-    """The error row that replaces a result that could not be written."""
+def unwritable(result, error):
+    """The error row that replaces a result that could not be written (or sent, on Ray)."""
     from avmodel.predict import INTERNAL, error_entry
 
     message = f"internal error: the result could not be written ({type(error).__name__}: {error})"
@@ -90,7 +91,7 @@ class StreamWriter:
         try:
             return result, self._render(result)
         except Exception as error:  # ValueError for NaN, TypeError for numpy scalars, or a display bug
-            entry = _unwritable(result, error)
+            entry = unwritable(result, error)
             return entry, self._render(entry)
 
     def _render(self, value):
@@ -121,6 +122,7 @@ def _jsonl_paths(out):
     return done
 
 
+@cache
 def parquet_schema():
     """The arrow schema of a results folder (probabilities are label -> value maps, for any label set)."""
     import pyarrow as pa
@@ -151,7 +153,7 @@ class ParquetWriter:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.rows, self.count, self.failed = [], 0, 0
-        self.part = len(list(self.folder.glob("part-*.parquet")))
+        self.part = 0  # the next free part number is found when a part is written
 
     def __enter__(self):
         return self
@@ -164,7 +166,7 @@ class ParquetWriter:
         try:
             row = parquet_row(result)
         except Exception as error:
-            result = _unwritable(result, error)
+            result = unwritable(result, error)
             row = parquet_row(result)
         self.rows.append(row)
         self.count += 1
