@@ -28,8 +28,8 @@ COPY --chown=app:app . .
 RUN pip install --no-deps -e .
 
 USER 1000
-# Build matplotlib's font cache now rather than on the first request.
-RUN python -c "import matplotlib.font_manager"
+# Build matplotlib's font cache and the ONNX graphs (avmodel compile) now rather than on the first request.
+RUN python -c "import matplotlib.font_manager" && avmodel compile
 
 EXPOSE 7860
 CMD ["python", "demo/app.py", "--host", "0.0.0.0", "--port", "7860"]

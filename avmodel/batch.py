@@ -77,11 +77,11 @@ def remaining(files, out):
     return todo, len(files) - len(todo)
 
 
-def local_results(paths, weights=None, revision=None):
+def local_results(paths, weights=None, revision=None, engine="auto"):
     """Result dicts of ``paths`` from one Predictor in this process, in order, as each finishes."""
     from avmodel.predict import Predictor
 
-    yield from Predictor(weights, revision).iter_predict(paths)
+    yield from Predictor(weights, revision, engine=engine).iter_predict(paths)
 
 
 def write_all(results, writer, total, progress=False):

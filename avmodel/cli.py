@@ -5,6 +5,7 @@
     avmodel evaluate [--weights ...]             weights -> test figures, checked against model_info.json
     avmodel release --audio-run ... --out DIR    three runs -> a calibrated, measured weights folder
     avmodel predict FILE...                      clips, audio, images -> emotion probabilities (avmodel.batch)
+    avmodel compile [--weights ...]              weights -> ONNX graphs in the cache (avmodel.graphs)
     avmodel publish --repo-id ORG/NAME           a weights folder -> the Hugging Face Hub
 
 Only argparse and the standard library are imported to build the parser: each command
@@ -50,7 +51,7 @@ def main(argv=None):
 def build_parser():
     parser = argparse.ArgumentParser(prog="avmodel", description="Audio-visual emotion recognition.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_prepare, add_train, add_evaluate, add_release, add_predict, add_publish):
+    for add in (add_prepare, add_train, add_evaluate, add_release, add_predict, add_compile, add_publish):
         add(commands)
     return parser
 
@@ -216,6 +217,7 @@ def add_predict(commands):
     parser.add_argument("--out", metavar="RESULTS",
                         help="append to this file (JSON Lines) or folder (Parquet), skipping what it holds")
     add_weights_options(parser)
+    add_engine_option(parser)
     cluster = parser.add_argument_group("Ray (pip install 'avmodel[ray]')")
     cluster.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                          help="run on Ray workers: a cluster address ('auto', 'ray://host:10001') or none for a "
@@ -271,12 +273,45 @@ def predict_results(todo, args):
     if args.ray is None:
         from avmodel.batch import local_results
 
-        return local_results(todo, args.weights, args.revision)
+        return local_results(todo, args.weights, args.revision, engine=args.engine)
     from avmodel.distributed import ray_results
 
     address = None if args.ray == "local" else args.ray
     return ray_results(todo, address, args.num_workers, args.gpus_per_worker, args.weights, args.revision,
-                       cpus_per_worker=args.cpus_per_worker)  # fmt: skip
+                       cpus_per_worker=args.cpus_per_worker, engine=args.engine)  # fmt: skip
+
+
+# === compile ===
+
+
+def add_compile(commands):
+    parser = commands.add_parser("compile", help="make the ONNX graphs of a weights folder now (predict makes "
+                                 "them on first use): later runs start without TensorFlow")  # fmt: skip
+    add_weights_options(parser)
+    parser.set_defaults(run=compile_command)
+
+
+def compile_command(args):
+    """Make (or find) the graphs of the networks and of the face detector; print where they are."""
+    from avmodel import graphs, mtcnn_graphs
+    from avmodel.errors import WeightsError
+    from avmodel.hub import resolve_weights
+    from avmodel.predict import check_present
+
+    try:
+        weights = resolve_weights(args.weights, args.revision)
+        check_present(weights)
+        folder = graphs.graph_dir(weights)
+        if not (folder / graphs.GRAPH_INFO).is_file():
+            graphs.export_graphs(weights)
+        mtcnn_graphs.load_mtcnn_graphs()
+    except (WeightsError, graphs.GraphsUnavailable) as error:
+        return fail("compile", error)
+    info = json.loads((folder / graphs.GRAPH_INFO).read_text())
+    errors = {f"{role} {name}": error for role, entry in info["networks"].items()
+              for name, error in entry["max_error"].items()}  # fmt: skip
+    print(f"networks: {folder} (largest |ONNX - Keras| {max(errors.values()):.2g})")
+    print(f"face detector: {mtcnn_graphs.mtcnn_graph_dir()}")
 
 
 # === publish ===
@@ -304,6 +339,12 @@ def publish_command(args):
     except HfHubHTTPError as error:  # not logged in, no write access, ...
         return fail("publish", f"the Hub refused: {error}", EXIT_FAILED)
     print(f"published: {url}")
+
+
+def add_engine_option(parser):
+    parser.add_argument("--engine", choices=("auto", "onnx", "keras"), default="auto",
+                        help="onnx: ONNX graphs on onnxruntime (no TensorFlow; made on first use, see "
+                             "avmodel compile); keras: the .keras networks; auto (default): onnx where it can")  # fmt: skip
 
 
 def add_weights_options(parser):

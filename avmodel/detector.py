@@ -18,34 +18,83 @@ patches, so refining at full size costs little and keeps the boxes as sharp as
 full-size detection. On the real CREMA-D clips the same faces are found in the same
 key frames (docs and test_faces.py).
 
+Two engines run the stages (``ENGINES``):
+  "onnx":       ``mtcnn_graphs``' stages: the networks as ONNX graphs run by onnxruntime,
+                pre-processing in numpy; TensorFlow is never imported (it costs ~8 s).
+                On the CREMA-D clips it finds the faces the "tensorflow" engine finds, in
+                the same key frames, within 0.004 px and 1.3e-6 of confidence
+                (test_detector_graphs.py), about 4x faster.
+  "tensorflow": the mtcnn package's StagePNet, StageRNet, StageONet (tf.keras).
+
 Limits: faces smaller than MIN_FACE_PIXELS at the proposal size (about 40 px in a
 640 px frame) are not proposed; while a face is tracked, a larger face appearing
 elsewhere is found at the next search (``faces.SEARCH_EVERY`` = 96 key frames, about
 32 s at 30 fps).
 """
 
+import contextlib
+from typing import NamedTuple
+
 import numpy as np
 
 PROPOSAL_MAX_SIDE = 320  # px: longer side of the copy P-Net searches (faces from 40 px at 640 px)
 MIN_FACE_PIXELS = 20  # MTCNN's smallest face, px, at the proposal size (its P-Net window is 12 px)
 TRACK_MIN_IOU = 0.5  # a tracked face must overlap the box it was tracked from this much
+ENGINES = ("onnx", "tensorflow")  # what runs the stages: see the module docstring
+
+
+class Backend(NamedTuple):
+    """What the cascade needs of an engine."""
+
+    stages: tuple  # (pnet, rnet, onet): called as mtcnn's StagePNet, StageRNet, StageONet
+    resize_area: object  # (images (n, h, w, 3), (new h, new w)) -> (n, new h, new w, 3), as tf.image.resize "area"
+    no_box_errors: tuple  # exceptions a stage raises when left with no box ("onnx": (), empty rows instead)
+    device: object  # () -> the context the stages run in
+
+
+def tensorflow_backend():
+    """The mtcnn package's tf.keras stages, on the CPU."""
+    import tensorflow as tf
+    from mtcnn.stages import StageONet, StagePNet, StageRNet
+
+    def resize_area(images, size):
+        return tf.image.resize(images, size, method="area")
+
+    return Backend((StagePNet(), StageRNet(), StageONet()), resize_area, (tf.errors.InvalidArgumentError,),
+                   lambda: tf.device("CPU:0"))  # fmt: skip
+
+
+def onnx_backend():
+    """mtcnn_graphs' stages on ONNX graphs (made first if missing: raises graphs.GraphsUnavailable if they
+    cannot be); their empty arrays need no exception."""
+    from avmodel import mtcnn_graphs
+
+    return Backend(mtcnn_graphs.load_stages(), mtcnn_graphs.resize_area, (), contextlib.nullcontext)
 
 
 class MTCNNCascade:
-    """The three MTCNN stages, run as the module docstring says. TensorFlow loads on first use."""
+    """The three MTCNN stages, run as the module docstring says by ``engine`` (one of ENGINES).
+    The engine loads on first use (``backend()``)."""
 
-    def __init__(self, proposal_side=PROPOSAL_MAX_SIDE, track=True, min_face_size=MIN_FACE_PIXELS):
+    def __init__(self, proposal_side=PROPOSAL_MAX_SIDE, track=True, min_face_size=MIN_FACE_PIXELS,
+                 engine="tensorflow"):  # fmt: skip
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.proposal_side = proposal_side
         self.track = track
         self.min_face_size = min_face_size
-        self._stages = None
+        self.engine = engine
+        self._backend = None
+
+    def backend(self):
+        """The engine's Backend, loaded on first use ("onnx": the graphs, made first if missing)."""
+        if self._backend is None:
+            self._backend = onnx_backend() if self.engine == "onnx" else tensorflow_backend()
+        return self._backend
 
     def stages(self):
-        if self._stages is None:
-            from mtcnn.stages import StageONet, StagePNet, StageRNet
-
-            self._stages = StagePNet(), StageRNet(), StageONet()
-        return self._stages
+        """(pnet, rnet, onet) of the engine."""
+        return self.backend().stages
 
     def detect(self, frames, anchor=None):
         """frames: list of (height, width, 3) uint8 RGB, all one size -> per frame a list of MTCNN face dicts.
@@ -55,9 +104,7 @@ class MTCNNCascade:
         """
         if not frames:
             return []
-        import tensorflow as tf
-
-        with tf.device("CPU:0"):
+        with self.backend().device():
             images = (np.stack(frames).astype(np.float32) - 127.5) / 128  # MTCNN's normalisation, to [-1, 1]
             if not self.track:
                 rows = self._cascade(images)
@@ -93,14 +140,13 @@ class MTCNNCascade:
     def _cascade(self, images):
         """P-Net at the proposal size, R-Net and O-Net at full size: (n_faces, 16) rows
         [frame, x1, y1, x2, y2, confidence, 10 keypoint coordinates] in full-size pixels."""
-        import tensorflow as tf
-
-        pnet, rnet, _ = self.stages()
+        backend = self.backend()
+        pnet, rnet, _ = backend.stages
         count, height, width = images.shape[:3]
         scale = min(1.0, self.proposal_side / max(height, width))
         small = images
         if scale < 1:  # the copy P-Net searches
-            small = tf.image.resize(images, (round(height * scale), round(width * scale)), method="area")
+            small = backend.resize_area(images, (round(height * scale), round(width * scale)))
         shapes = np.array([[small.shape[1], small.shape[2], 3]] * count)
         try:
             boxes = pnet(images_normalized=small, images_oshapes=shapes, min_face_size=self.min_face_size)
@@ -109,27 +155,30 @@ class MTCNNCascade:
             boxes[:, 1:5] /= scale
             boxes = rnet(images_normalized=images, bboxes_batch=boxes)
             return self._onet(images, boxes) if len(boxes) else _empty()
-        except tf.errors.InvalidArgumentError:  # what mtcnn raises when a stage is left with no box
+        except backend.no_box_errors:  # what mtcnn's stages raise when one is left with no box
             return _empty()
 
     def _onet(self, images, boxes):
         """O-Net on square candidate ``boxes`` (rows as above; column 0 indexes ``images``), limited to the frame."""
-        import tensorflow as tf
-        from mtcnn.utils.bboxes import limit_bboxes
-
+        backend = self.backend()
         try:
-            rows = self.stages()[2](images_normalized=images, bboxes_batch=boxes.copy())
-        except tf.errors.InvalidArgumentError:
+            rows = backend.stages[2](images_normalized=images, bboxes_batch=boxes.copy())
+        except backend.no_box_errors:
             return _empty()
         shapes = np.array([images.shape[1:]] * len(images))
-        return limit_bboxes(rows, images_shapes=shapes, limit_landmarks=False) if len(rows) else _empty()
+        return _bboxes().limit_bboxes(rows, images_shapes=shapes, limit_landmarks=False) if len(rows) else _empty()
+
+
+def _bboxes():
+    """mtcnn.utils.bboxes, without importing TensorFlow (mtcnn_graphs.mtcnn_module)."""
+    from avmodel.mtcnn_graphs import mtcnn_module
+
+    return mtcnn_module("bboxes")
 
 
 def _to_json(rows, shape):
-    from mtcnn.utils.bboxes import to_json
-
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
-    return to_json(rows, images_count=shape[0], input_as_width_height=False, output_as_width_height=True)
+    return _bboxes().to_json(rows, images_count=shape[0], input_as_width_height=False, output_as_width_height=True)
 
 
 def _empty():
@@ -142,9 +191,7 @@ def _areas(rows):
 
 def _square(row):
     """A face row's box as the square around its centre (what O-Net expects), same row layout."""
-    from mtcnn.utils.bboxes import resize_to_square
-
-    return resize_to_square(row[None, :].copy())[0]
+    return _bboxes().resize_to_square(row[None, :].copy())[0]
 
 
 def _iou(boxes, box):

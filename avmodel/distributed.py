@@ -21,7 +21,7 @@ QUIET_WORKERS = {"TF_CPP_MIN_LOG_LEVEL": "2", "GRADIO_ANALYTICS_ENABLED": "False
 
 
 def ray_results(paths, address=None, num_workers=2, gpus_per_worker=0, weights=None, revision=None,
-                cpus_per_worker=1):  # fmt: skip
+                cpus_per_worker=1, engine="auto"):  # fmt: skip
     """Yield one result dict per path, in order, computed by ``num_workers`` Ray workers.
 
     A bad file gives its error row, as in ``Predictor.iter_predict``. Weights that cannot be
@@ -30,13 +30,13 @@ def ray_results(paths, address=None, num_workers=2, gpus_per_worker=0, weights=N
     """
     import ray
 
-    check_weights(weights, revision)
+    check_weights(weights, revision, engine)
     started = _connect(ray, address, cpus_per_worker)
     try:
         dataset = ray.data.from_items([{"path": str(path)} for path in paths])
         results = dataset.map_batches(
             PredictorWorker,
-            fn_constructor_kwargs={"weights": weights, "revision": revision},
+            fn_constructor_kwargs={"weights": weights, "revision": revision, "engine": engine},
             batch_size=RAY_BATCH_FILES,
             concurrency=num_workers,
             num_cpus=cpus_per_worker,
@@ -49,17 +49,18 @@ def ray_results(paths, address=None, num_workers=2, gpus_per_worker=0, weights=N
             ray.shutdown()
 
 
-def check_weights(weights, revision):
-    """Raise WeightsError now, not from inside every worker, when the weights cannot be used."""
+def check_weights(weights, revision, engine="auto"):
+    """Raise WeightsError now, not from inside every worker, when the weights cannot be used.
+    The ONNX graphs are made here too, once, for the workers on this machine to find in the cache."""
     from avmodel.hub import resolve_weights
-    from avmodel.predict import load_checked
+    from avmodel.predict import load_engine
 
-    load_checked(resolve_weights(weights, revision))  # the networks are dropped again: workers load their own
+    load_engine(resolve_weights(weights, revision), engine)  # dropped again: each worker loads its own
 
 
 def _connect(ray, address, cpus_per_worker):
     """Join the cluster at ``address`` (None: start a local one); True when this call started Ray."""
-    threads = str(max(1, int(cpus_per_worker)))  # each worker's TensorFlow gets the cores it was given
+    threads = str(max(1, int(cpus_per_worker)))  # each worker's TensorFlow or onnxruntime gets the cores it was given
     env = {**QUIET_WORKERS, "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": threads}
     started = not ray.is_initialized()
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # CPU workers: leave the device variables alone
@@ -79,10 +80,10 @@ class PredictorWorker:
     batch: {"path": (n,) array of str} -> {"path": the same, "result": (n,) JSON text of each result dict}
     """
 
-    def __init__(self, weights=None, revision=None):
+    def __init__(self, weights=None, revision=None, engine="auto"):
         from avmodel.predict import Predictor
 
-        self.predictor = Predictor(weights, revision)
+        self.predictor = Predictor(weights, revision, engine=engine)
 
     def __call__(self, batch):
         import numpy as np

@@ -7,14 +7,22 @@ side (0.9: FACE_MARGIN is -0.05, measured so that the eyes and mouth sit where
 they do in FER2013's faces; scripts/crop_gallery.py), is cut out (edge pixels
 repeat where the square leaves the frame), converted to grayscale and resized
 to FACE_SIZE x FACE_SIZE.
+
+The detector runs on one of two engines (``detector.ENGINES``): "onnx" (MTCNN's networks as ONNX graphs,
+no TensorFlow import: what lets a clip be predicted from the shell in seconds) or "tensorflow" (the mtcnn
+package's tf.keras stages). ``FaceDetector(engine="auto")`` takes "onnx" where onnxruntime is installed
+and the graphs load (made once, into the cache, by ``mtcnn_graphs``), else "tensorflow".
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
 from avmodel.constants import FACE_MARGIN, FACE_MIN_CONFIDENCE, FACE_SIZE
+
+log = logging.getLogger(__name__)
 
 # Key frames per detector call. The fast cascade tracks the face from batch to batch, so this bounds
 # memory, not how often it searches: on the 30 s CREMA-D clip (89 key frames) 8, 16 and 32 took
@@ -51,36 +59,70 @@ class Box:
 
 
 class FaceDetector:
-    """MTCNN on batches of same-sized RGB frames; TensorFlow is imported on first use.
+    """MTCNN on batches of same-sized RGB frames; the engine (and TensorFlow, if it is used) loads on first use.
 
     mode: "fast" (the default: ``detector.MTCNNCascade``, proposals at a small size, refinement at full
           size, tracking between key frames) or "full" (``mtcnn.MTCNN.detect_faces`` on every frame at
-          full size, as releases 1-3 did).
+          full size, as releases 1-3 did; always on TensorFlow).
+    engine: what runs the fast mode: "auto" (the default: "onnx" where onnxruntime is installed and the
+          graphs load or can be made, else "tensorflow", with a warning when making them failed), "onnx"
+          or "tensorflow". ``engine_used`` says which, once the detector has run.
     """
 
     MODES = ("fast", "full")
+    ENGINES = ("auto", "onnx", "tensorflow")
 
-    def __init__(self, min_confidence=FACE_MIN_CONFIDENCE, min_face_size=MIN_FACE_PIXELS, mode="fast"):
+    def __init__(self, min_confidence=FACE_MIN_CONFIDENCE, min_face_size=MIN_FACE_PIXELS, mode="fast", engine="auto"):
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        if engine not in self.ENGINES:
+            raise ValueError(f"engine must be one of {self.ENGINES}, got {engine!r}")
+        if mode == "full" and engine == "onnx":
+            raise ValueError('mode "full" runs on TensorFlow only: use engine "auto" or "tensorflow"')
         self.min_confidence = min_confidence
         self.min_face_size = min_face_size
         self.mode = mode
+        self.engine = engine
         self._mtcnn = None
+
+    @property
+    def engine_used(self):
+        """"onnx" or "tensorflow" once the detector is loaded, else None."""
+        if self._mtcnn is None:
+            return None
+        return getattr(self._mtcnn, "engine", "tensorflow")
 
     def _model(self):
         if self._mtcnn is None:
-            try:
-                import mtcnn
-            except ImportError as error:  # pragma: no cover - depends on the install
-                raise ImportError("face detection needs `pip install mtcnn tensorflow`") from error
-            if self.mode == "fast":
-                from avmodel.detector import MTCNNCascade
+            from importlib.util import find_spec
 
-                self._mtcnn = MTCNNCascade(min_face_size=self.min_face_size)
+            if find_spec("mtcnn") is None:  # pragma: no cover - depends on the install
+                raise ImportError("face detection needs `pip install mtcnn tensorflow`")
+            if self.mode == "fast":
+                self._mtcnn = self._cascade()
             else:
+                import mtcnn
+
                 self._mtcnn = mtcnn.MTCNN(device="CPU:0")
         return self._mtcnn
+
+    def _cascade(self):
+        """The fast mode's MTCNNCascade on the engine ``engine`` asks for, its backend loaded."""
+        from avmodel import graphs
+        from avmodel.detector import MTCNNCascade
+
+        engine = self.engine
+        if engine == "auto":
+            engine = "onnx" if graphs.available() else "tensorflow"
+        cascade = MTCNNCascade(min_face_size=self.min_face_size, engine=engine)
+        try:
+            cascade.backend()  # "onnx": loads the graphs, making them first if missing
+        except graphs.GraphsUnavailable as error:
+            if self.engine != "auto":
+                raise
+            log.warning("face detection runs on TensorFlow: the MTCNN graphs are not available (%s)", error)
+            cascade = MTCNNCascade(min_face_size=self.min_face_size, engine="tensorflow")
+        return cascade
 
     def detect(self, frames, previous=None):
         """Best face box of each frame, or None where there is no face.

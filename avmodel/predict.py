@@ -34,6 +34,7 @@ import numpy as np
 from avmodel.clip import FACE_FROM_WHOLE_IMAGE, load_clip
 from avmodel.constants import EMOTIONS, FACE_SIZE, MAX_CLIP_SECONDS, SEED, WINDOW_SAMPLES, WINDOW_SECONDS
 from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsError, short_message
+from avmodel.graphs import Graph, GraphNetwork
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
 from avmodel.calibration import probabilities
 
@@ -43,6 +44,8 @@ HEAD_BATCH_SIZE = 1024  # feature rows per head call (a head is a few dense laye
 # through the audio backbone 1.54 s eager, 0.47 s compiled; 32 faces through the visual one 0.71 s
 # eager, 0.42 s compiled; the trace costs 1-2 s once, more than a 2 s clip's 1 window and 6 faces.
 COMPILE_MIN_ROWS = 8
+AUTO, ONNX, KERAS = "auto", "onnx", "keras"  # Predictor engines
+ENGINES = (AUTO, ONNX, KERAS)
 AUDIO_VISUAL, AUDIO_ONLY, VISUAL_ONLY = "audio+visual", "audio only", "visual only"
 INTERNAL = "internal"  # the reason of a file that failed for any reason other than its input
 ROLE_CLASSES = {"audio": "AudioNet", "visual": "VisualNet", "fusion": "FusionNet"}
@@ -71,15 +74,19 @@ class Predictor:
     revision:    Hub branch, tag or commit (Hub ids only)
     detector:    a ``faces.FaceDetector`` to share; one is made if None
     max_seconds: longer clips are refused with ClipTooLongError
+    engine:      "onnx" (the networks as ONNX graphs on onnxruntime, ``avmodel.graphs``: no TensorFlow),
+                 "keras" (the .keras networks), or "auto" (the default: "onnx" where onnxruntime is
+                 installed and the graphs can be made, else "keras"); ``self.engine`` says which runs
     Raises WeightsError (MissingWeightsError when there are none) when the weights cannot be used.
     """
 
-    def __init__(self, weights=None, revision=None, *, detector=None, seed=SEED, max_seconds=MAX_CLIP_SECONDS):
+    def __init__(self, weights=None, revision=None, *, detector=None, seed=SEED, max_seconds=MAX_CLIP_SECONDS,
+                 engine=AUTO):  # fmt: skip
         from avmodel.faces import FaceDetector
 
         self.weights_dir = resolve_weights(weights, revision)
         self.info = read_info(self.weights_dir)
-        self.networks, self.shared = load_checked(self.weights_dir)
+        self.networks, self.shared, self.engine = load_engine(self.weights_dir, engine)
         self.labels = check_labels(self.networks, self.info, self.weights_dir)
         self.detector = detector or FaceDetector()
         self.seed = seed
@@ -221,6 +228,7 @@ class Predictor:
         """
         predictor = cls.__new__(cls)
         predictor.weights_dir, predictor.info, predictor.detector = None, {"labels": list(labels)}, None
+        predictor.engine = KERAS
         predictor.networks = dict(networks)
         predictor.labels = check_labels(predictor.networks, predictor.info)
         predictor.shared = shared_backbones(predictor.networks)
@@ -258,6 +266,40 @@ def load_networks(weights_dir):
     return load_checked(weights_dir)[0]
 
 
+def load_engine(weights_dir, engine=AUTO):
+    """(networks, shared backbones, the engine that runs them) for ``Predictor`` (see its ``engine``).
+
+    "onnx" and "auto" read the weights folder's graphs (``avmodel.graphs.load_graphs``), making them
+    first when there are none yet: the Keras networks are then loaded and checked (``load_checked``)
+    and each graph is checked against its network, so bad weights raise the same WeightsError on
+    every engine. Graphs already made for the same weights files (by digest) were checked when they
+    were made. "auto" falls back to the Keras networks, with a warning, where graphs cannot be made
+    or run here; "onnx" raises WeightsError then.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != KERAS:
+        from avmodel import graphs
+
+        check_present(weights_dir)
+        try:
+            return (*graphs.load_graphs(weights_dir), ONNX)
+        except graphs.GraphsUnavailable as error:
+            if engine == ONNX:
+                raise WeightsError(weights_dir, f"no ONNX graphs: {error}") from error
+            log.warning("running the Keras networks: %s", error)
+    return (*load_checked(weights_dir), KERAS)
+
+
+def check_present(weights_dir):
+    """Raise MissingWeightsError (a FileNotFoundError) when a weights file is missing."""
+    weights_dir = Path(weights_dir)
+    missing = [name for name in (*MODEL_FILES.values(), INFO_FILE) if not (weights_dir / name).is_file()]
+    if missing:
+        raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): train them "
+                                  "(see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
+
+
 def load_checked(weights_dir):
     """(networks as ``load_networks`` gives them, ``shared_backbones`` of them), each worked out once.
 
@@ -268,10 +310,7 @@ def load_checked(weights_dir):
     from avmodel.models import load_model
 
     weights_dir = Path(weights_dir)
-    missing = [name for name in (*MODEL_FILES.values(), INFO_FILE) if not (weights_dir / name).is_file()]
-    if missing:
-        raise MissingWeightsError(weights_dir, f"no trained weights here (missing {', '.join(missing)}): train them "
-                                  "(see the README) or pass a weights folder or Hub id (--weights)")  # fmt: skip
+    check_present(weights_dir)
     networks = {role: load_model(weights_dir / name) for role, name in MODEL_FILES.items()}
     shared = shared_backbones(networks)
     for role, name in MODEL_FILES.items():  # a fusion on its branches' backbones runs only its head
@@ -383,18 +422,21 @@ def run_model(model, inputs, batch_size=BATCH_SIZE, compiled=True):
         goes through Keras's compiled predict function (traced once per process, then 2-3x faster
         than the eager call on the CPU); fewer rows go through the eager call, which costs no
         tracing (a 2 s clip from the shell starts sooner).
+    An ONNX ``Graph`` (``avmodel.graphs``) runs every batch as it is (onnxruntime traces nothing).
     Returns (n, outputs) float32 numpy.
     """
-    from keras import ops
-
     count = len(next(iter(inputs.values()))) if isinstance(inputs, dict) else len(inputs)
     outputs = []
     for first in range(0, count, batch_size):
         part = _slice(inputs, slice(first, first + batch_size))
         rows = min(batch_size, count - first)
-        if compiled and count >= COMPILE_MIN_ROWS:  # a short last batch is padded: one trace, no eager tail
+        if isinstance(model, Graph):
+            outputs.append(model(part))
+        elif compiled and count >= COMPILE_MIN_ROWS:  # a short last batch is padded: one trace, no eager tail
             outputs.append(np.asarray(model.predict_on_batch(_padded(part, batch_size)))[:rows])
         else:
+            from keras import ops
+
             outputs.append(ops.convert_to_numpy(model(part, training=False)))
     return np.concatenate(outputs)
 
@@ -418,6 +460,8 @@ def shared_backbones(networks):
     """{"audio": bool, "visual": bool}: the fusion network's backbone holds exactly the weights of that
     branch's (a head-only fusion, as released), so the branch's features are reused for the pairs."""
     fusion = networks.get("fusion")
+    if isinstance(fusion, GraphNetwork):  # graphs hold a fusion backbone only where it is not shared
+        return {role: not hasattr(fusion, f"{role}_backbone") for role in ("audio", "visual")}
     shared = {}
     for role, attribute in (("audio", "audio_backbone"), ("visual", "visual_backbone")):
         branch = networks.get(role)

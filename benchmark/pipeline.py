@@ -66,9 +66,9 @@ def load_networks(weights=None):
     return load(folder), origin
 
 
-def make_predictor(weights=None, detector=None):
-    """(Predictor, origin): the whole file -> probabilities pipeline."""
+def make_predictor(weights=None, detector=None, engine="auto"):
+    """(Predictor, origin): the whole file -> probabilities pipeline (``engine``: see ``Predictor``)."""
     from avmodel.predict import Predictor
 
     folder, origin = weights_folder(weights)
-    return Predictor(str(folder), detector=detector), origin
+    return Predictor(str(folder), detector=detector, engine=engine), origin

@@ -62,6 +62,20 @@ def test_whole_clip_real_time(benchmark, predictor, speed_clips, seconds):
     _info(benchmark, f"whole clip, {seconds} s", seconds, about, weights=origin, found=result["found"])
 
 
+def test_whole_clip_keras_engine(benchmark, predictor, speed_clips):
+    """The 30 s clip as above, the networks run by Keras (TensorFlow) instead of onnxruntime."""
+    import os
+
+    from benchmark.conftest import WEIGHTS_VARIABLE
+    from benchmark.pipeline import make_predictor
+
+    model, origin = make_predictor(os.environ.get(WEIGHTS_VARIABLE), predictor[0].detector, engine="keras")
+    path, about = speed_clips[30]
+    result = benchmark.pedantic(model.predict, args=(path,), rounds=ROUNDS, warmup_rounds=1)
+    assert result["answer"] == "audio+visual"
+    _info(benchmark, "whole clip, 30 s, Keras engine", 30, about, weights=origin)
+
+
 def test_stage_decode_audio(benchmark, speed_clips):
     from avmodel import decode
 
@@ -133,15 +147,27 @@ def test_stage_heads_and_pairing(benchmark, predictor, long_clip, speed_clips):
     _info(benchmark, "stage: pairing + heads + result (predict_clip less the backbones)", 30, speed_clips[30][1])
 
 
-def test_cold_start(benchmark, speed_clips):
-    """``avmodel predict`` on a 2 s clip from the shell: a fresh process, imports and loading included."""
+@pytest.mark.parametrize("engine", ["auto", "keras"])
+def test_cold_start(benchmark, speed_clips, engine):
+    """``avmodel predict`` on a 2 s clip from the shell: a fresh process, imports and loading included.
+
+    "auto" (the default) runs the ONNX graphs, made by the untimed warm-up run if the cache had none
+    (``avmodel compile`` makes them at set-up); "keras" imports TensorFlow and loads the .keras files.
+    """
+    import os
+
+    from benchmark.conftest import WEIGHTS_VARIABLE
+
     path, about = speed_clips[COLD_START_SECONDS]
     command = [shutil.which("avmodel") or sys.executable, *([] if shutil.which("avmodel") else ["-m", "avmodel.cli"]),
-               "predict", str(path), "--json"]  # fmt: skip
+               "predict", str(path), "--json", "--engine", engine]  # fmt: skip
+    if os.environ.get(WEIGHTS_VARIABLE):
+        command += ["--weights", os.environ[WEIGHTS_VARIABLE]]
     done = benchmark.pedantic(subprocess.run, args=(command,), kwargs={"check": True, "capture_output": True},
                               rounds=ROUNDS, warmup_rounds=1)  # fmt: skip
     assert json.loads(done.stdout)[0]["emotion"]
-    _info(benchmark, f"cold start: avmodel predict, {COLD_START_SECONDS} s clip", COLD_START_SECONDS, about)
+    what = "" if engine == "auto" else f" --engine {engine}"
+    _info(benchmark, f"cold start: avmodel predict{what}, {COLD_START_SECONDS} s clip", COLD_START_SECONDS, about)
 
 
 def test_fer_package(benchmark, speed_clips):

@@ -11,6 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("AVMODEL_DATA", ROOT.parent / "shared" / "data"))
 
 
+def pytest_configure(config):
+    """One fresh cache (ONNX graphs, avmodel.graphs) per test run, shared with the CLI subprocesses."""
+    if "AVMODEL_CACHE" not in os.environ:
+        import tempfile
+
+        os.environ["AVMODEL_CACHE"] = tempfile.mkdtemp(prefix="avmodel-test-cache-")
+
+
 def data_path(*parts):
     """A path under the shared corpora, or skip the test saying what is missing."""
     path = DATA.joinpath(*parts)

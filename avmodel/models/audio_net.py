@@ -26,6 +26,7 @@ from keras import ops
 
 from avmodel.constants import EMOTIONS, KERNEL_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
 from avmodel.models.branch import Backbone, Classifier
+from avmodel.models.melspec import ConvMelSpectrogram
 from avmodel.models.specmask import SpecMask
 
 # Log-mel framing (front end "logmel" only).
@@ -121,7 +122,7 @@ def apply_logmel_frontend(waveform, num_mel_bins, spec_masks=(0, 0)):
 
     spec_masks: (widest frame band, widest mel band) masked while training; (0, 0) = none.
     """
-    x = keras.layers.MelSpectrogram(
+    x = ConvMelSpectrogram(  # keras.layers.MelSpectrogram, exportable to ONNX (melspec.py)
         fft_length=MEL_FFT_LENGTH,
         sequence_stride=MEL_HOP_SAMPLES,
         sequence_length=MEL_FRAME_SAMPLES,
