@@ -6,8 +6,8 @@ Loads the Predictor (networks + face detector), optionally predicts a warm-up
 clip, then predicts CLIP and prints one JSON line:
 
     rss_before_mib        resident memory just before the prediction
-    rss_peak_mib          the process's peak resident memory (ru_maxrss), at the end
-    peak_before_mib       ru_maxrss just before the prediction (loading can peak higher than it settles)
+    rss_peak_mib          the process's peak resident memory (VmHWM), at the end
+    peak_before_mib       the peak just before the prediction (loading can peak higher than it settles)
     growth_mib            rss_peak_mib - max(rss_before_mib, peak_before_mib): a lower bound on
                           what the prediction added at its peak (0 when loading peaked higher)
     tracemalloc_peak_mib  peak of the Python / numpy allocations made during the prediction
@@ -26,11 +26,11 @@ from pathlib import Path
 MIB = 2**20
 
 
-def rss_mib():
-    """Current resident set size in MiB (Linux /proc), or None."""
+def rss_mib(field="VmRSS"):
+    """Current resident set size (or another /proc/self/status field) in MiB (Linux /proc), or None."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024 / MIB
     except OSError:
         return None
@@ -38,8 +38,12 @@ def rss_mib():
 
 
 def peak_mib():
-    """ru_maxrss of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MIB
+    """This process's peak resident memory in MiB: VmHWM, the high-water mark of its own address space.
+
+    Not ru_maxrss where /proc has VmHWM: Linux carries ru_maxrss across fork and exec, so a process
+    started by a large one (the benchmark's pytest, TensorFlow loaded) reports its parent's size."""
+    peak = rss_mib("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MIB
 
 
 def measure(clip, weights=None, warmup=None):
