@@ -21,6 +21,7 @@ from, so changed weights never meet stale graphs. The cache is ``$AVMODEL_CACHE`
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -37,6 +38,7 @@ GRAPH_INFO = "graphs.json"
 GRAPH_TOLERANCE = 1e-3  # largest |ONNX - Keras| allowed on any feature or logit of the test batch
 TEST_ROWS = 4  # test batch: random windows (unit variance) and random 0..255 faces
 INPUT_SHAPES = {"audio": (WINDOW_SAMPLES,), "visual": (FACE_SIZE, FACE_SIZE, 1)}
+log = logging.getLogger(__name__)
 
 
 class GraphsUnavailable(RuntimeError):
@@ -107,17 +109,44 @@ def load_graphs(weights_dir, build=True):
     """
     if not available():
         raise GraphsUnavailable("onnxruntime is not installed")
-    folder = graph_dir(weights_dir)
-    if not (folder / GRAPH_INFO).is_file():
-        if not build:
-            raise GraphsUnavailable(f"no graphs made yet for {weights_dir} (avmodel compile)")
-        export_graphs(weights_dir)
+    what = f"the graphs of {weights_dir}"
+    return cached(graph_dir(weights_dir), lambda: export_graphs(weights_dir), read_graphs, what, build)
+
+
+def read_graphs(folder):
+    """(networks, shared) from a graph folder: its graphs.json and one onnxruntime session per graph."""
     info = json.loads((folder / GRAPH_INFO).read_text())
     networks = {}
     for role, entry in info["networks"].items():
         graphs = {name: Graph(folder / file) for name, file in entry["graphs"].items()}
         networks[role] = GraphNetwork(entry["labels"], entry["temperature"], **graphs)
     return networks, info["shared"]
+
+
+def cached(folder, make, read, what, build=True):
+    """``read(folder)`` of a cache folder; ``make()`` makes it first when it is missing (if ``build``).
+
+    A folder that does not read (a graph cut short, graphs.json edited by hand, a file removed) is
+    made again once, with a warning; without ``build``, or when it still does not read, it raises
+    GraphsUnavailable naming the problem.
+    """
+    if not (folder / GRAPH_INFO).is_file():
+        if not build:
+            raise GraphsUnavailable(f"{what} are not made yet ({folder}; avmodel compile makes them)")
+        make()
+    try:
+        return read(folder)
+    except Exception as error:  # onnxruntime's load errors, JSON errors, a missing file: the cache is damaged
+        problem = f"{what} in {folder} do not load ({type(error).__name__}: {str(error)[:200]})"
+        if not build:
+            raise GraphsUnavailable(problem) from error
+        log.warning("%s: making them again", problem)
+    shutil.rmtree(folder, ignore_errors=True)
+    make()
+    try:
+        return read(folder)
+    except Exception as error:
+        raise GraphsUnavailable(f"{what} in {folder} do not load, even made again ({error})") from error
 
 
 # --- making ----------------------------------------------------------------------
@@ -152,8 +181,7 @@ def export_graphs(weights_dir):
 
     networks, shared = load_checked(weights_dir)
     final = graph_dir(weights_dir)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=final.parent))
+    work = work_folder(final)
     try:
         info = {"format": GRAPH_FORMAT, "avmodel": __version__, "weights": str(Path(weights_dir).resolve()),
                 "shared": shared, "networks": {}}  # fmt: skip
@@ -210,6 +238,15 @@ def test_batch(shape, rows=TEST_ROWS, seed=0):
     if len(shape) == 3:
         return random.integers(0, 256, (rows, *shape)).astype(np.float32)
     return random.standard_normal((rows, *shape)).astype(np.float32)
+
+
+def work_folder(final):
+    """A new empty folder beside ``final`` to make it in; GraphsUnavailable when the cache is not writable."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=final.parent))
+    except OSError as error:
+        raise GraphsUnavailable(f"cannot write the cache {final.parent} ({error}; set AVMODEL_CACHE)") from error
 
 
 def move_into_place(work, final):

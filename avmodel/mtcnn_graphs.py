@@ -23,14 +23,14 @@ output must agree within MTCNN_TOLERANCE, else no graph folder is written (Graph
 import importlib.util
 import json
 import shutil
-import tempfile
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from avmodel.graphs import GRAPH_INFO, Graph, GraphsUnavailable, move_into_place, available, cache_root
+from avmodel.graphs import (GRAPH_INFO, Graph, GraphsUnavailable, available, cache_root, cached, move_into_place,
+                            work_folder)  # fmt: skip
 
 MTCNN_FORMAT = 1  # bump when what export_mtcnn_graphs writes changes: old folders are then not used
 MTCNN_TOLERANCE = 1e-4  # largest |ONNX - Keras| allowed on any output of the test batch
@@ -296,11 +296,11 @@ def load_mtcnn_graphs(build=True):
     """
     if not available():
         raise GraphsUnavailable("onnxruntime is not installed")
-    folder = mtcnn_graph_dir()
-    if not (folder / GRAPH_INFO).is_file():
-        if not build:
-            raise GraphsUnavailable(f"the MTCNN graphs are not made yet ({folder})")
-        export_mtcnn_graphs()
+    return cached(mtcnn_graph_dir(), export_mtcnn_graphs, read_mtcnn_graphs, "the MTCNN graphs", build)
+
+
+def read_mtcnn_graphs(folder):
+    """(pnet, rnet, onet) Graphs of a made folder."""
     return tuple(Graph(folder / f"{name}.onnx") for name in NETWORKS)
 
 
@@ -315,8 +315,7 @@ def export_mtcnn_graphs():
     except ImportError as error:
         raise GraphsUnavailable("making the MTCNN graphs needs `pip install tf2onnx onnxruntime`") from error
     final = mtcnn_graph_dir()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=final.parent))
+    work = work_folder(final)
     try:
         info = {"format": MTCNN_FORMAT, "mtcnn": mtcnn_version(), "max_error": {}}
         for name in NETWORKS:

@@ -103,3 +103,24 @@ def test_compile_makes_the_graphs_and_names_bad_weights(tiny_weights, tmp_path, 
     assert (graphs.graph_dir(tiny_weights) / graphs.GRAPH_INFO).is_file()
     assert main(["compile", "--weights", str(tmp_path / "nothing")]) == 2
     assert "no weights folder here" in capsys.readouterr().err
+
+
+def test_a_damaged_graph_folder_is_made_again(tiny_weights, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("AVMODEL_CACHE", str(tmp_path / "cache"))
+    folder = graphs.export_graphs(tiny_weights)
+    graph = folder / "visual_backbone.onnx"
+    graph.write_bytes(graph.read_bytes()[:1000])  # cut short, as by a full disk
+    with pytest.raises(graphs.GraphsUnavailable, match="do not load"):
+        graphs.load_graphs(tiny_weights, build=False)
+    networks, _ = graphs.load_graphs(tiny_weights)  # made again, with a warning
+    assert "making them again" in caplog.text
+    assert networks["visual"].backbone(graphs.test_batch(graphs.INPUT_SHAPES["visual"], rows=1)).shape[0] == 1
+
+
+def test_an_unwritable_cache_falls_back_to_keras(tiny_weights, predictor, tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("AVMODEL_CACHE", str(blocked / "cache"))
+    with pytest.raises(graphs.GraphsUnavailable, match="cannot write the cache"):
+        graphs.export_graphs(tiny_weights)
+    assert Predictor(tiny_weights, detector=predictor.detector).engine == "keras"
