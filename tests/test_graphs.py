@@ -54,7 +54,7 @@ def test_graphs_are_made_once_per_weights_and_named_by_their_digest(tiny_weights
     info_file = changed / "model_info.json"
     info_file.write_text(info_file.read_text().replace("{", '{"note": "changed", ', 1))
     assert graphs.graph_dir(changed) != folder  # other bytes, other graphs
-    with pytest.raises(graphs.GraphsUnavailable, match="no graphs made yet"):
+    with pytest.raises(graphs.GraphsUnavailable, match="are not made yet"):
         graphs.load_graphs(changed, build=False)
     assert [path.name for path in folder.parent.iterdir()] == [folder.name]  # no temporary folder left
 
