@@ -95,6 +95,25 @@ def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatc
     assert epochs == ["0", "1", "2"]  # epoch 0 is not trained twice
 
 
+def test_a_run_killed_mid_way_keeps_its_best_epoch_as_the_network(prepared, tmp_path, monkeypatch):
+    """best.keras is written as each epoch improves on validation: the network, not its training wrapper."""
+    from avmodel.models import AudioNet, load_model
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("killed")
+
+    original = run.callbacks
+    monkeypatch.setattr(run, "callbacks", lambda *args, **kwargs: original(*args, **kwargs) + [Interrupt()])
+    with pytest.raises(RuntimeError, match="killed"):
+        run.train(config(prepared, tmp_path, epochs=3, augment=True))  # augment: fit() runs a wrapper
+    assert isinstance(load_model(tmp_path / "best.keras"), AudioNet)
+    with open(tmp_path / "log.csv") as file:
+        logged = [float(row["val_accuracy"]) for row in csv.DictReader(file)]
+    assert run.best_logged(tmp_path) == max(logged)  # a resumed run saves only a better epoch
+
+
 def test_a_manifest_without_validation_trains_its_fixed_epochs(prepared, tmp_path):
     """paper_80_20.csv has no "val" rows: no early stopping or plateau, every epoch runs, test is its 20%."""
     import numpy as np

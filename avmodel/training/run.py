@@ -5,6 +5,7 @@ Resumable: Keras' BackupAndRestore keeps the model, optimizer and epoch in
 Runs on any Keras backend (TensorFlow here; JAX or PyTorch on a GPU machine).
 """
 
+import csv
 import json
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def train(config):
     history = trainer.fit(
         **training_data(splits["train"], config),
         validation_data=validation,
-        epochs=config.epochs, callbacks=callbacks(config, out, validate=validation is not None), verbose=2,
+        epochs=config.epochs, callbacks=callbacks(config, out, validate=validation is not None, network=model),
+        verbose=2,
     )  # fmt: skip
     seconds = time.monotonic() - started
     model.save(out / "best.keras")  # early stopping restored the best weights (no validation side: the last)
@@ -137,8 +139,10 @@ def training_data(train, config):
     return {"x": train.x, "y": train.onehot, "batch_size": config.batch_size, "shuffle": True}
 
 
-def callbacks(config, out, validate=True):
-    """Backup, checkpoint, log, time limit; with a validation side (``validate``) also plateau, early stopping."""
+def callbacks(config, out, validate=True, network=None):
+    """Backup, checkpoint, log, time limit; with a validation side (``validate``) also plateau, early stopping
+    and, given the ``network`` being trained (not the training wrapper around it), best.keras written
+    whenever validation accuracy improves, so a run stopped mid-epoch keeps its best epoch."""
     watch_val = [
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
                                           patience=config.plateau_patience,
@@ -146,6 +150,8 @@ def callbacks(config, out, validate=True):
         keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.early_stopping_patience,
                                       restore_best_weights=True),  # fmt: skip
     ]
+    if network is not None:
+        watch_val.append(SaveBest(network, out / "best.keras", best_logged(out)))
     return [
         keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),  # every epoch
@@ -153,6 +159,31 @@ def callbacks(config, out, validate=True):
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
         TimeLimit(config.time_limit_minutes),
     ]
+
+
+def best_logged(out, metric="val_accuracy"):
+    """The best ``metric`` in the run's log.csv (an earlier, interrupted part of it), or None: a resumed run
+    replaces best.keras only with a better epoch."""
+    log = Path(out) / "log.csv"
+    if not log.is_file():
+        return None
+    with log.open(newline="") as file:
+        values = [float(row[metric]) for row in csv.DictReader(file) if row.get(metric)]
+    return max(values, default=None)
+
+
+class SaveBest(keras.callbacks.Callback):
+    """Save ``network`` to ``path`` after every epoch whose ``monitor`` beats ``best`` (None: any value)."""
+
+    def __init__(self, network, path, best=None, monitor="val_accuracy"):
+        super().__init__()
+        self.network, self.path, self.best, self.monitor = network, path, best, monitor
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and (self.best is None or value > self.best):
+            self.best = float(value)
+            self.network.save(self.path)
 
 
 class TimeLimit(keras.callbacks.Callback):
