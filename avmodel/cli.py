@@ -296,17 +296,15 @@ def compile_command(args):
     from avmodel import graphs, mtcnn_graphs
     from avmodel.errors import WeightsError
     from avmodel.hub import resolve_weights
-    from avmodel.predict import check_present
+    from avmodel.predict import ONNX, load_engine
 
     try:
         weights = resolve_weights(args.weights, args.revision)
-        check_present(weights)
-        folder = graphs.graph_dir(weights)
-        if not (folder / graphs.GRAPH_INFO).is_file():
-            graphs.export_graphs(weights)
+        load_engine(weights, ONNX)  # made (or found, a damaged folder made again) and read, as predict reads them
         mtcnn_graphs.load_mtcnn_graphs()
     except (WeightsError, graphs.GraphsUnavailable) as error:
         return fail("compile", error)
+    folder = graphs.graph_dir(weights)
     info = json.loads((folder / graphs.GRAPH_INFO).read_text())
     errors = {f"{role} {name}": error for role, entry in info["networks"].items()
               for name, error in entry["max_error"].items()}  # fmt: skip

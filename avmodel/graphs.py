@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -181,8 +182,7 @@ def export_graphs(weights_dir):
 
     networks, shared = load_checked(weights_dir)
     final = graph_dir(weights_dir)
-    work = work_folder(final)
-    try:
+    with building(final) as work:
         info = {"format": GRAPH_FORMAT, "avmodel": __version__, "weights": str(Path(weights_dir).resolve()),
                 "shared": shared, "networks": {}}  # fmt: skip
         for role, parts in graph_parts(networks, shared).items():
@@ -194,9 +194,6 @@ def export_graphs(weights_dir):
                 entry["graphs"][name] = file
             info["networks"][role] = entry
         (work / GRAPH_INFO).write_text(json.dumps(info, indent=2) + "\n")
-        move_into_place(work, final)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return final
 
 
@@ -240,13 +237,21 @@ def test_batch(shape, rows=TEST_ROWS, seed=0):
     return random.standard_normal((rows, *shape)).astype(np.float32)
 
 
-def work_folder(final):
-    """A new empty folder beside ``final`` to make it in; GraphsUnavailable when the cache is not writable."""
+@contextmanager
+def building(final):
+    """A new empty folder beside the cache folder ``final`` to make it in: renamed to ``final`` when the
+    block ends without an error, removed in any case (a crash leaves no half-made folder).
+    GraphsUnavailable when the cache is not writable."""
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=final.parent))
+        work = Path(tempfile.mkdtemp(prefix=f"{final.name}.", dir=final.parent))
     except OSError as error:
         raise GraphsUnavailable(f"cannot write the cache {final.parent} ({error}; set AVMODEL_CACHE)") from error
+    try:
+        yield work
+        move_into_place(work, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def move_into_place(work, final):

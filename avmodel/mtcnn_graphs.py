@@ -22,15 +22,13 @@ output must agree within MTCNN_TOLERANCE, else no graph folder is written (Graph
 
 import importlib.util
 import json
-import shutil
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from avmodel.graphs import (GRAPH_INFO, Graph, GraphsUnavailable, available, cache_root, cached, move_into_place,
-                            work_folder)  # fmt: skip
+from avmodel.graphs import GRAPH_INFO, Graph, GraphsUnavailable, available, building, cache_root, cached
 
 MTCNN_FORMAT = 1  # bump when what export_mtcnn_graphs writes changes: old folders are then not used
 MTCNN_TOLERANCE = 1e-4  # largest |ONNX - Keras| allowed on any output of the test batch
@@ -315,15 +313,11 @@ def export_mtcnn_graphs():
     except ImportError as error:
         raise GraphsUnavailable("making the MTCNN graphs needs `pip install tf2onnx onnxruntime`") from error
     final = mtcnn_graph_dir()
-    work = work_folder(final)
-    try:
+    with building(final) as work:
         info = {"format": MTCNN_FORMAT, "mtcnn": mtcnn_version(), "max_error": {}}
         for name in NETWORKS:
             info["max_error"][name] = export_network_checked(name, work / f"{name}.onnx")
         (work / GRAPH_INFO).write_text(json.dumps(info, indent=2) + "\n")
-        move_into_place(work, final)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return final
 
 

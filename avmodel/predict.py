@@ -34,7 +34,7 @@ import numpy as np
 from avmodel.clip import FACE_FROM_WHOLE_IMAGE, load_clip
 from avmodel.constants import EMOTIONS, FACE_SIZE, MAX_CLIP_SECONDS, SEED, WINDOW_SAMPLES, WINDOW_SECONDS
 from avmodel.errors import ClipError, MissingWeightsError, NoFaceError, WeightsError, short_message
-from avmodel.graphs import Graph, GraphNetwork
+from avmodel import graphs
 from avmodel.hub import INFO_FILE, MODEL_FILES, read_info, resolve_weights
 from avmodel.calibration import probabilities
 
@@ -279,8 +279,6 @@ def load_engine(weights_dir, engine=AUTO):
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine != KERAS:
-        from avmodel import graphs
-
         check_present(weights_dir)
         try:
             return (*graphs.load_graphs(weights_dir), ONNX)
@@ -430,7 +428,7 @@ def run_model(model, inputs, batch_size=BATCH_SIZE, compiled=True):
     for first in range(0, count, batch_size):
         part = _slice(inputs, slice(first, first + batch_size))
         rows = min(batch_size, count - first)
-        if isinstance(model, Graph):
+        if isinstance(model, graphs.Graph):
             outputs.append(model(part))
         elif compiled and count >= COMPILE_MIN_ROWS:  # a short last batch is padded: one trace, no eager tail
             outputs.append(np.asarray(model.predict_on_batch(_padded(part, batch_size)))[:rows])
@@ -460,7 +458,7 @@ def shared_backbones(networks):
     """{"audio": bool, "visual": bool}: the fusion network's backbone holds exactly the weights of that
     branch's (a head-only fusion, as released), so the branch's features are reused for the pairs."""
     fusion = networks.get("fusion")
-    if isinstance(fusion, GraphNetwork):  # graphs hold a fusion backbone only where it is not shared
+    if isinstance(fusion, graphs.GraphNetwork):  # graphs hold a fusion backbone only where it is not shared
         return {role: not hasattr(fusion, f"{role}_backbone") for role in ("audio", "visual")}
     shared = {}
     for role, attribute in (("audio", "audio_backbone"), ("visual", "visual_backbone")):
