@@ -30,7 +30,8 @@ TRAIN_EXAMPLES = """examples:
   avmodel train audio --data cache/emodb cache/ravdess --out runs/audio --preset logmel
   avmodel train fusion --data cache/emodb cache/ravdess --face-data cache/fer2013 \\
       --audio-model runs/audio/best.keras --visual-model runs/visual/best.keras --out runs/fusion"""
-EVALUATE_EXAMPLE = "example:\n  avmodel evaluate --fer cache/fer2013 --audio-data cache/emodb cache/ravdess"
+EVALUATE_EXAMPLE = ("examples:\n  avmodel evaluate --fer cache/fer2013 --audio-data cache/emodb cache/ravdess\n"
+                    "  avmodel evaluate --network runs/audio3/best.keras --audio-data cache/emodb   # one run's network")
 PREDICT_EPILOG = """FILE may be a file, a folder (its media files, recursively), a glob pattern or a manifest
 CSV with a 'path' column. --out appends to RESULTS (JSON Lines, or a folder of Parquet parts
 with --format parquet) and skips the files it already holds: run the same command again to
@@ -146,6 +147,9 @@ def add_evaluate(commands):
     parser.add_argument("--fer", default=None, help="prepared FER2013 folder: visual test metrics")
     parser.add_argument("--audio-data", nargs="+", default=(), help="prepared speech corpus folders: audio metrics")
     parser.add_argument("--json", default=None, help="also write every metric (confusion matrices too) here")
+    parser.add_argument("--network", default=None, metavar="FILE",
+                        help="measure this one audio or visual network (.keras, e.g. a run's best.keras) instead of "
+                             "a weights folder; nothing is recorded for it, so nothing is compared")  # fmt: skip
     parser.set_defaults(run=evaluate_command)
 
 
@@ -153,23 +157,28 @@ def evaluate_command(args):
     """Print each figure beside the one in model_info.json; exit 1 when one does not reproduce."""
     from avmodel.errors import WeightsError
     from avmodel.hub import read_info, resolve_weights
-    from avmodel.reproduce import compare, measure_weights
+    from avmodel.reproduce import compare, measure_network, measure_weights
 
     if not (args.fer or args.audio_data):
         return fail("evaluate", "give --fer and/or --audio-data (prepared folders)")
     try:
-        weights = resolve_weights(args.weights, args.revision)
-        measured = measure_weights(weights, args.fer, args.audio_data)
-    except (FileNotFoundError, ConnectionError, WeightsError) as error:
+        if args.network:
+            weights, measured = None, measure_network(args.network, args.fer, args.audio_data)
+        else:
+            weights = resolve_weights(args.weights, args.revision)
+            measured = measure_weights(weights, args.fer, args.audio_data)
+    except (FileNotFoundError, ConnectionError, WeightsError, ValueError) as error:
         return fail("evaluate", error)
     if args.json:
         with open(args.json, "w") as file:
             json.dump(measured, file, indent=2)
-    rows = compare(measured, read_info(weights).get("metrics", {}))
+    rows = compare(measured, read_info(weights).get("metrics", {}) if weights else {})
     for name, accuracy, recorded, same in rows:
         chance = measured[name]["chance_uniform"]
         verdict = "not recorded" if recorded is None else ("reproduced" if same else f"DIFFERS from {recorded:.4f}")
-        print(f"{name}: accuracy {accuracy:.4f} (n={measured[name]['samples']}, chance {chance:.3f}) - {verdict}")
+        macro_f1 = measured[name]["macro_f1"]
+        print(f"{name}: accuracy {accuracy:.4f}, macro-F1 {macro_f1:.3f} (n={measured[name]['samples']}, "
+              f"chance {chance:.3f}) - {verdict}")
     return EXIT_FAILED if any(recorded is not None and not same for _, _, recorded, same in rows) else 0
 
 

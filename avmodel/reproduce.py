@@ -16,6 +16,7 @@ import numpy as np
 
 from avmodel.hub import read_info
 from avmodel.metrics import evaluate_probabilities
+from avmodel.models import AudioNet, VisualNet, load_model
 from avmodel.predict import load_networks
 from avmodel.training import data
 from avmodel.training.config import TrainConfig
@@ -68,6 +69,19 @@ def measure_weights(weights_dir, fer_folder=None, audio_folders=()):
     if fer_folder and audio_folders:
         results.update(measure_pairs(networks, audio_folders, fer_folder, pairing))
     return results
+
+
+def measure_network(path, fer_folder=None, audio_folders=()):
+    """{what was measured: metrics} of one trained network file (an AudioNet or a VisualNet, e.g. a run's
+    best.keras) on the test sides its corpora give: the same figures ``measure_weights`` takes of a release."""
+    model = load_model(path)
+    if isinstance(model, AudioNet) and audio_folders:
+        return measure_audio(model, audio_folders)
+    if isinstance(model, VisualNet) and fer_folder:
+        return measure_visual(model, fer_folder)
+    wanted = "--audio-data" if isinstance(model, AudioNet) else "--fer" if isinstance(model, VisualNet) else None
+    raise ValueError(f"{path}: a {type(model).__name__}; " +
+                     (f"give {wanted} to measure it" if wanted else "only an audio or a visual network is measured alone"))
 
 
 def compare(measured, recorded):

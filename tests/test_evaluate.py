@@ -191,3 +191,20 @@ def test_benchmark_flags_rows_whose_weights_heard_the_test_speakers(tmp_path):
     assert trained_corpora(None) == set()
     row = {"system": "avmodel", "splits": [1, 2], "training": {"procedure": "evaluated as given", "caveat": HEARD_CAVEAT}}
     assert _training_text(row) == f"evaluated as given; 2 split(s); **{HEARD_CAVEAT}**"
+
+
+def test_evaluate_measures_one_run_network_as_a_release_measures_it(release, corpora, capsys):
+    """--network: a run's best.keras per corpus, the figures a release of it would record."""
+    out, info = release
+    runs = out.parent
+    assert cli.main(["evaluate", "--network", str(runs / "audio" / "best.keras"),
+                     "--audio-data", str(corpora["audio"])]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    name = f"audio: {corpora['audio'].name} test speakers, per clip"
+    accuracy = info["metrics"][name]["accuracy"]  # temperature scaling never changes an answer
+    assert f"{name}: accuracy {accuracy:.4f}, macro-F1" in printed and "not recorded" in printed
+    assert cli.main(["evaluate", "--network", str(out / MODEL_FILES["fusion"]), "--fer", str(corpora["fer"])]) == 2
+    assert "only an audio or a visual network" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--network", str(runs / "visual" / "best.keras"),
+                     "--audio-data", str(corpora["audio"])]) == 2  # fmt: skip
+    assert "give --fer" in capsys.readouterr().err

@@ -34,6 +34,8 @@ class TrainConfig:
     corpus_repeats: tuple = ()  # audio/fusion: "corpus=n" takes that corpus's training windows n times
     split_manifest: str = ""  # splits/*.csv of each data folder (relative to it, or absolute); "": the default one
     fold: int = -1  # with a subject_folds manifest: this fold is test, the others train (-1: not a fold manifest)
+    soft_labels: str = ""  # visual: FER+ votes csv (ferplus/fer2013_ferplus_votes.csv) for soft training targets
+    soft_label_weight: float = 0.4  # visual: target = (1 - w) one-hot label + w vote distribution (w < 0.5 keeps the label first)
     data_parallel: bool = False  # keras.distribution.DataParallel over all devices (JAX); batch_size is the global batch
 
     def __post_init__(self):
@@ -49,6 +51,10 @@ class TrainConfig:
         if self.fold < -1 or (self.fold >= 0 and not self.split_manifest):
             raise ValueError(f"fold {self.fold} needs a subject_folds split_manifest (fold -1: none)")
 
+        if self.soft_labels and self.task != "visual":
+            raise ValueError(f"soft_labels (FER+ votes) are for the visual task, not {self.task!r}")
+        if not 0 < self.soft_label_weight <= 1:
+            raise ValueError(f"soft_label_weight must be in (0, 1], got {self.soft_label_weight}")
         self.repeats()  # raises on a malformed entry
 
     def repeats(self):

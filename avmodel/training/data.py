@@ -2,7 +2,8 @@
 
 visual  FER2013: its own split (splits/corpus_split.csv), train -> "train",
         publictest -> "val" and "test" (the FER2013 convention of validating on
-        PublicTest; PrivateTest is withheld).
+        PublicTest; PrivateTest is withheld). ``with_soft_targets`` mixes the FER+
+        crowd votes into the training targets (``TrainConfig.soft_labels``).
 audio   speech corpora (emoDB, RAVDESS, CREMA-D, TESS, SAVEE) windows, split by
         splits/speakers.csv (``avmodel.splits.HELD_OUT``): held-out speakers are
         never trained on; early stopping watches the validation speakers, figures
@@ -41,15 +42,22 @@ class Samples:
            or {"audio": ..., "face": ...} for pairs
     y:     (n,) int label indices into EMOTIONS
     clip:  (n,) int clip ids, for clip-level averaging (unique across folders)
+    soft:  (n, classes) float32 training targets instead of the one-hot labels, or None
     """
 
     x: object
     y: np.ndarray
     clip: np.ndarray
+    soft: np.ndarray | None = None
 
     @property
     def onehot(self):
         return np.eye(NUM_CLASSES, dtype=np.float32)[self.y]
+
+    @property
+    def targets(self):
+        """(n, classes) float32: what training fits, the soft targets where given, else the one-hot labels."""
+        return self.onehot if self.soft is None else self.soft
 
     def __len__(self):
         return len(self.y)
@@ -122,6 +130,26 @@ def audio_splits(folders, repeats=None, manifest="", fold=-1):
         offset += len(usable)
     return {name: Samples(np.concatenate(xs), np.concatenate(ys), np.concatenate(cs))
             for name, (xs, ys, cs) in parts.items()}  # fmt: skip
+
+
+def with_soft_targets(split, folders, votes, weight):
+    """``split`` with soft training targets: (1 - weight) x its one-hot label + weight x the crowd's vote
+    distribution, for every sample whose clip has votes (``votes``: {clip_id: (classes,) counts}, e.g.
+    ``corpora.ferplus.read_ferplus_votes``); the one-hot label where it has none. With weight < 0.5 the
+    given label stays the most likely class of every target. Returns (Samples, samples with votes).
+    """
+    names = clip_names(folders)[split.clip]
+    soft = split.onehot.copy()
+    voted = np.array([name in votes for name in names], bool)
+    if voted.any():
+        counts = np.stack([votes[name] for name in names[voted]]).astype(np.float32)
+        soft[voted] = (1 - weight) * soft[voted] + weight * counts / counts.sum(axis=1, keepdims=True)
+    return Samples(split.x, split.y, split.clip, soft), int(voted.sum())
+
+
+def clip_names(folders):
+    """(clips,) str: the clip_id of every global clip id (the numbering of ``_folder_table``)."""
+    return np.array([row["clip_id"] for folder in folders for row in read_clips(folder)], dtype=object)
 
 
 def folder_corpus(folder):
@@ -245,9 +273,11 @@ def _pair_split(voices, faces, windows, chosen):
 
 
 def describe(splits):
-    """{split: {"samples": n, "per_label": {label: n}}} for the run log."""
+    """{split: {"samples": n, "per_label": {label: n}[, "soft_targets": n]}} for the run log
+    (soft_targets: samples whose training target is not their one-hot label)."""
     return {name: {"samples": len(split), "per_label": {EMOTIONS[k]: int((split.y == k).sum())
-                                                         for k in np.unique(split.y)}}
+                                                         for k in np.unique(split.y)},
+                   **({} if split.soft is None else {"soft_targets": int((split.soft != split.onehot).any(axis=1).sum())})}
             for name, split in splits.items()}  # fmt: skip
 
 

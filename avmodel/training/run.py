@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 
 from avmodel.calibration import probabilities, with_temperature
+from avmodel.corpora.ferplus import read_ferplus_votes
 from avmodel.metrics import evaluate_probabilities
 from avmodel.models import AudioNet, FusionNet, VisualNet, load_model
 from avmodel.training import data
@@ -78,7 +79,11 @@ def load_splits(config):
     """{"train"|"val"|"test": data.Samples} of the task, split by ``config.split_manifest`` (and ``fold``)."""
     side = {"manifest": config.split_manifest, "fold": config.fold}
     if config.task == "visual":
-        return data.visual_splits(config.data, **side)
+        splits = data.visual_splits(config.data, **side)
+        if config.soft_labels:  # FER+ votes: soft targets for training only; val and test keep their labels
+            votes = read_ferplus_votes(config.soft_labels)
+            splits["train"], _ = data.with_soft_targets(splits["train"], config.data, votes, config.soft_label_weight)
+        return splits
     if config.task == "audio":
         return data.audio_splits(config.data, config.repeats(), **side)
     if not config.face_data:  # an audio-visual corpus: each clip's own windows and faces
@@ -135,8 +140,8 @@ def with_augmentation(model, config):
 def training_data(train, config):
     """fit() arguments: augmented face batches (a PyDataset) or plain shuffled arrays."""
     if config.augment and config.task in ("visual", "fusion"):
-        return {"x": AugmentedBatches(train.x, train.onehot, config.batch_size, config.seed, workers=4)}
-    return {"x": train.x, "y": train.onehot, "batch_size": config.batch_size, "shuffle": True}
+        return {"x": AugmentedBatches(train.x, train.targets, config.batch_size, config.seed, workers=4)}
+    return {"x": train.x, "y": train.targets, "batch_size": config.batch_size, "shuffle": True}
 
 
 def callbacks(config, out, validate=True, network=None):
