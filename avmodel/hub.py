@@ -197,6 +197,7 @@ def card_fields(info, repo_id):
         "splits": _text_block(info.get("splits"), "not recorded in model_info.json"),
         "metrics_table": metrics_table(info.get("metrics") or {}),
         "calibration_table": calibration_table(info.get("calibration") or {}),
+        "training": training_summary(info.get("training") or {}),
         "config": json.dumps(info.get("config") or {}, indent=2),
         "licences": "\n".join(f"| {corpus} | {licence} |" for corpus, licence in CORPUS_LICENCES),
     }
@@ -238,6 +239,30 @@ def metrics_table(metrics):
             shown = ", ".join(f"{name} {_number(value)}" for name, value in values.items() if name != "command")
             rows.append(f"| {what} | | {shown} | | | | {command} |")
     return "\n".join(rows + matrices)
+
+
+def training_summary(training):
+    """{network: training record} -> a bullet per network: its epochs and hours over the chain of runs it
+    was warm-started through (``started_from``), on which backend."""
+    if not training:
+        return "not recorded in model_info.json"
+    lines = []
+    for network, record in training.items():
+        runs = list(_run_chain(record))
+        epochs = sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in runs)
+        timed = [run["seconds"] for run in runs if "seconds" in run]
+        hours = f"{sum(timed) / 3600:.1f} h" if len(timed) == len(runs) else "time not recorded for every run"
+        backends = ", ".join(sorted({run["backend"] for run in runs if run.get("backend")})) or "not recorded"
+        lines.append(f"- **{network}**: {epochs} epochs in {len(runs)} run{'s' * (len(runs) > 1)}, {hours}, "
+                     f"on {backends}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _run_chain(record):
+    """A release's training record, then each run it started from (``started_from``), newest first."""
+    while record:
+        yield record
+        record = (record.get("started_from") or {}).get("training")
 
 
 def calibration_table(calibration):

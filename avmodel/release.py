@@ -62,6 +62,8 @@ def run_record(run):
     config = json.loads((run / "config.json").read_text())
     metrics = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
     record = {"config": config, "training": dict(metrics.get("training", {}))}
+    if (run / "log.csv").is_file():  # every epoch, also of a run stopped before it wrote metrics.json
+        record["training"]["epochs_logged"] = len((run / "log.csv").read_text().splitlines()[1:])
     init_model = config.get("init_model")
     if init_model and (Path(init_model).parent / "config.json").is_file():
         earlier = run_record(Path(init_model).parent)

@@ -76,6 +76,15 @@ def test_card_claims_nothing_without_metrics():
     assert "model-index" not in card and "model_name" not in card
 
 
+def test_card_counts_every_epoch_over_the_runs_a_network_was_warm_started_through():
+    first = {"epochs_run": 3, "epochs_logged": 6, "seconds": 3600.0, "backend": "tensorflow"}  # resumed once
+    stopped = {"epochs_logged": 7, "started_from": {"config": {}, "training": first}}  # stopped by hand: no seconds
+    training = {"visual": stopped, "fusion": {"epochs_run": 9, "seconds": 1800.0, "backend": "jax"}}
+    card = model_card({"labels": ["a", "b"], "training": training})
+    assert "- **visual**: 13 epochs in 2 runs, time not recorded for every run, on tensorflow" in card
+    assert "- **fusion**: 9 epochs in 1 run, 0.5 h, on jax" in card
+
+
 def test_every_template_field_is_filled():
     """Jinja2 renders a missing field as nothing: the template names exactly the fields card_fields fills."""
     import jinja2.meta
