@@ -64,13 +64,29 @@ def run_record(run):
     record = {"config": config, "training": dict(metrics.get("training", {}))}
     if (run / "log.csv").is_file():  # every epoch, also of a run stopped before it wrote metrics.json
         record["training"]["epochs_logged"] = len((run / "log.csv").read_text().splitlines()[1:])
-    init_model = config.get("init_model")
-    if init_model and (Path(init_model).parent / "config.json").is_file():
-        earlier = run_record(Path(init_model).parent)
-        record["training"]["started_from"] = {"config": earlier["config"], "training": earlier["training"]}
+    earlier = started_from(config)
+    if earlier:
+        record["training"]["started_from"] = earlier
     if (run / "data.json").is_file():
         record["data"] = json.loads((run / "data.json").read_text())
     return record
+
+
+def started_from(config):
+    """{"config", "training"} of what a warm-started run's ``init_model`` came from: another run folder,
+    or a released weights folder (its model_info.json's record of that network); None otherwise."""
+    init_model = Path(config.get("init_model") or "")
+    if not config.get("init_model"):
+        return None
+    if (init_model.parent / "config.json").is_file():
+        earlier = run_record(init_model.parent)
+        return {"config": earlier["config"], "training": earlier["training"]}
+    if (init_model.parent / INFO_FILE).is_file():
+        info = json.loads((init_model.parent / INFO_FILE).read_text())
+        task = config["task"]
+        if task in info.get("training", {}):
+            return {"config": info.get("config", {}).get(task, {}), "training": info["training"][task]}
+    return None
 
 
 def evaluate_command(fer_folder, audio_folders):

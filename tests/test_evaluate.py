@@ -208,3 +208,17 @@ def test_evaluate_measures_one_run_network_as_a_release_measures_it(release, cor
     assert cli.main(["evaluate", "--network", str(runs / "visual" / "best.keras"),
                      "--audio-data", str(corpora["audio"])]) == 2  # fmt: skip
     assert "give --fer" in capsys.readouterr().err
+
+
+def test_a_run_started_from_released_weights_carries_their_training_record(release, tmp_path):
+    from avmodel.release import run_record
+
+    out, info = release
+    run = tmp_path / "visual-more"
+    run.mkdir()
+    config = TrainConfig(task="visual", data=("x",), out=str(run), init_model=str(out / MODEL_FILES["visual"]))
+    (run / "config.json").write_text(config.to_json())
+    (run / "log.csv").write_text("epoch,accuracy\n0,0.5\n1,0.6\n")  # stopped by hand: no metrics.json
+    record = run_record(run)
+    assert record["training"]["epochs_logged"] == 2
+    assert record["training"]["started_from"] == {"config": info["config"]["visual"], "training": info["training"]["visual"]}
