@@ -242,8 +242,8 @@ def metrics_table(metrics):
 
 
 def training_summary(training):
-    """{network: training record} -> a bullet per network: its epochs and hours over the chain of runs it
-    was warm-started through (``started_from``), on which backend."""
+    """{network: training record} -> a bullet per network (nested under the card's limitation): its epochs
+    and hours over the chain of runs it was warm-started through (``started_from``), on which backend."""
     if not training:
         return "not recorded in model_info.json"
     lines = []
@@ -253,7 +253,7 @@ def training_summary(training):
         timed = [run["seconds"] for run in runs if "seconds" in run]
         hours = f"{sum(timed) / 3600:.1f} h" if len(timed) == len(runs) else "time not recorded for every run"
         backends = ", ".join(sorted({run["backend"] for run in runs if run.get("backend")})) or "not recorded"
-        lines.append(f"- **{network}**: {epochs} epochs in {len(runs)} run{'s' * (len(runs) > 1)}, {hours}, "
+        lines.append(f"  - **{network}**: {epochs} epochs in {len(runs)} run{'s' * (len(runs) > 1)}, {hours}, "
                      f"on {backends}")  # fmt: skip
     return "\n".join(lines)
 

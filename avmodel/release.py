@@ -28,6 +28,7 @@ from avmodel.hub import INFO_FILE, MODEL_FILES
 from avmodel.models import load_model
 from avmodel.splits import HELD_OUT
 from avmodel.training import data
+from avmodel.training.lineage import run_record
 
 SPLITS = {
     "visual": "FER2013 train (28,709 faces) for training; PublicTest (3,589) for validation and test; "
@@ -50,43 +51,6 @@ def code_version():
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def run_record(run):
-    """What a training run folder says about itself: config, data, training figures.
-
-    A run warm-started from another run's weights (``init_model``) carries that run's
-    config and training figures under ``training["started_from"]``, and so on back.
-    """
-    run = Path(run)
-    config = json.loads((run / "config.json").read_text())
-    metrics = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
-    record = {"config": config, "training": dict(metrics.get("training", {}))}
-    if (run / "log.csv").is_file():  # every epoch, also of a run stopped before it wrote metrics.json
-        record["training"]["epochs_logged"] = len((run / "log.csv").read_text().splitlines()[1:])
-    earlier = started_from(config)
-    if earlier:
-        record["training"]["started_from"] = earlier
-    if (run / "data.json").is_file():
-        record["data"] = json.loads((run / "data.json").read_text())
-    return record
-
-
-def started_from(config):
-    """{"config", "training"} of what a warm-started run's ``init_model`` came from: another run folder,
-    or a released weights folder (its model_info.json's record of that network); None otherwise."""
-    init_model = Path(config.get("init_model") or "")
-    if not config.get("init_model"):
-        return None
-    if (init_model.parent / "config.json").is_file():
-        earlier = run_record(init_model.parent)
-        return {"config": earlier["config"], "training": earlier["training"]}
-    if (init_model.parent / INFO_FILE).is_file():
-        info = json.loads((init_model.parent / INFO_FILE).read_text())
-        task = config["task"]
-        if task in info.get("training", {}):
-            return {"config": info.get("config", {}).get(task, {}), "training": info["training"][task]}
-    return None
 
 
 def evaluate_command(fer_folder, audio_folders):

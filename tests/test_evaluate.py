@@ -210,15 +210,20 @@ def test_evaluate_measures_one_run_network_as_a_release_measures_it(release, cor
     assert "give --fer" in capsys.readouterr().err
 
 
-def test_a_run_started_from_released_weights_carries_their_training_record(release, tmp_path):
-    from avmodel.release import run_record
+def test_a_run_started_from_released_weights_keeps_their_record_after_they_are_replaced(release, tmp_path):
+    import shutil
+
+    from avmodel.training.lineage import STARTED_FROM, run_record, write_started_from
 
     out, info = release
+    weights = shutil.copytree(out, tmp_path / "weights")
     run = tmp_path / "visual-more"
     run.mkdir()
-    config = TrainConfig(task="visual", data=("x",), out=str(run), init_model=str(out / MODEL_FILES["visual"]))
+    config = TrainConfig(task="visual", data=("x",), out=str(run), init_model=str(weights / MODEL_FILES["visual"]))
     (run / "config.json").write_text(config.to_json())
+    write_started_from(config, run)  # as `avmodel train` does when it starts
     (run / "log.csv").write_text("epoch,accuracy\n0,0.5\n1,0.6\n")  # stopped by hand: no metrics.json
+    (weights / INFO_FILE).write_text(json.dumps({"config": {"visual": {"out": str(run)}}}))  # released from it
     record = run_record(run)
-    assert record["training"]["epochs_logged"] == 2
+    assert (run / STARTED_FROM).is_file() and record["training"]["epochs_logged"] == 2
     assert record["training"]["started_from"] == {"config": info["config"]["visual"], "training": info["training"]["visual"]}

@@ -18,6 +18,7 @@ from avmodel.metrics import evaluate_probabilities
 from avmodel.models import AudioNet, FusionNet, VisualNet, load_model
 from avmodel.training import data
 from avmodel.training.augment import AugmentedBatches, audio_augmentation
+from avmodel.training.lineage import write_started_from
 
 PREDICT_BATCH = 256
 
@@ -27,6 +28,7 @@ def train(config):
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(config.to_json())
+    write_started_from(config, out)  # before any release can replace the weights it starts from
     keras.utils.set_random_seed(config.seed)
     if config.data_parallel:
         use_all_devices(config.batch_size)
