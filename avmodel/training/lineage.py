@@ -18,8 +18,10 @@ from avmodel.hub import INFO_FILE
 STARTED_FROM = "started_from.json"  # in a run folder: the record of its init_model, frozen at the start
 
 
-def run_record(run):
-    """What a training run folder says about itself: config, data, training figures and where it started."""
+def run_record(run, seen=()):
+    """What a training run folder says about itself: config, data, training figures and where it started.
+    ``seen``: the run folders already on the chain (a run that starts from its own folder's weights
+    ends the chain instead of leading back to itself)."""
     run = Path(run)
     config = json.loads((run / "config.json").read_text())
     metrics = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
@@ -27,7 +29,7 @@ def run_record(run):
     if (run / "log.csv").is_file():  # every epoch, also of a run stopped before it wrote metrics.json
         record["training"]["epochs_logged"] = len((run / "log.csv").read_text().splitlines()[1:])
     frozen = run / STARTED_FROM
-    earlier = json.loads(frozen.read_text()) if frozen.is_file() else started_from(config)
+    earlier = json.loads(frozen.read_text()) if frozen.is_file() else started_from(config, (*seen, _key(run)))
     if earlier:
         record["training"]["started_from"] = earlier
     if (run / "data.json").is_file():
@@ -35,24 +37,25 @@ def run_record(run):
     return record
 
 
-def started_from(config):
+def started_from(config, seen=()):
     """{"config", "training"} of what ``config.init_model`` came from: the run folder it is in, or a
     released weights folder (the run it was released from while that folder is here, else its
     model_info.json's record of the network); None without init_model or any record."""
-    if not config.get("init_model"):
+    seen = {*seen, _key(config.get("out") or "")}
+    folder = Path(config.get("init_model") or "").parent
+    if not config.get("init_model") or _key(folder) in seen:
         return None
-    folder = Path(config["init_model"]).parent
     if (folder / "config.json").is_file():
-        return _as_earlier(run_record(folder))
+        return _as_earlier(run_record(folder, seen))
     if not (folder / INFO_FILE).is_file():
         return None
     info = json.loads((folder / INFO_FILE).read_text())
     released = info.get("config", {}).get(config["task"], {})
     source = Path(released.get("out") or "")
-    if released.get("out") and source.resolve() == Path(config.get("out", "")).resolve():
-        return None  # these weights were released from this very run: no record of before is left
-    if (source / "config.json").is_file():
-        return _as_earlier(run_record(source))
+    if released.get("out") and _key(source) in seen:
+        return None  # these weights were released from a run on this chain: no record of before is left
+    if released.get("out") and (source / "config.json").is_file():
+        return _as_earlier(run_record(source, seen))
     if config["task"] in info.get("training", {}):
         return {"config": released, "training": info["training"][config["task"]]}
     return None
@@ -65,6 +68,10 @@ def write_started_from(config, out):
     earlier = None if frozen.is_file() else started_from(asdict(config))
     if earlier:
         frozen.write_text(json.dumps(earlier, indent=2))
+
+
+def _key(folder):
+    return str(Path(folder).resolve())
 
 
 def _as_earlier(record):
