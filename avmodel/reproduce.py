@@ -12,8 +12,6 @@ figures recorded in ``model_info.json``; ``compare`` checks that they reproduce.
 
 from pathlib import Path
 
-import numpy as np
-
 from avmodel.hub import read_info
 from avmodel.metrics import evaluate_probabilities
 from avmodel.models import AudioNet, VisualNet, load_model
