@@ -190,3 +190,42 @@ def test_audio_noise_leaves_padding_silent_and_inference_untouched():
     assert np.all(noisy[:, 1000:] == 0)
     assert np.std(noisy[:, :1000] - window[:, :1000]) == pytest.approx(AUDIO_NOISE, rel=0.1)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(window, training=False)), window)
+
+
+def test_codec_colouring_keeps_windows_normalised_and_padding_silent():
+    """Each window's spectrum is coloured within its bounds, then z-normalised again as inference
+    normalises windows; the padding of a short clip stays exact zeros; inference is untouched."""
+    import numpy as np
+
+    from avmodel.constants import SAMPLE_RATE
+    from avmodel.training.augment import COLOUR_DB, CodecColouring
+
+    signal = 20000
+    window = np.zeros((64, 32000), "float32")
+    window[:, :signal] = np.random.default_rng(0).standard_normal((64, signal))
+    layer = CodecColouring(seed=0)
+    coloured = keras.ops.convert_to_numpy(layer(window, training=True))
+    assert np.all(coloured[:, signal:] == 0)
+    np.testing.assert_allclose(coloured[:, :signal].mean(1), 0, atol=1e-5)
+    np.testing.assert_allclose(coloured[:, :signal].std(1), 1, rtol=1e-4)
+    hz = np.fft.rfftfreq(signal, 1 / SAMPLE_RATE)
+
+    def band_db(x, low, high):
+        power = np.abs(np.fft.rfft(x[:, :signal].astype(np.float64))) ** 2
+        return 10 * np.log10(power[:, (hz >= low) & (hz < high)].sum(1))
+
+    low_band = band_db(coloured, 0, 1000) - band_db(window, 0, 1000)  # no low-pass reaches below 3.4 kHz
+    # gains differ from window to window; the renormalisation shifts all of a window's bands alike
+    assert np.ptp(low_band) > 2 and np.all(np.abs(low_band - np.median(low_band)) < 2 * COLOUR_DB + 1)
+    top_band = band_db(coloured, 7500, 8000) - band_db(window, 7500, 8000)
+    assert (top_band < low_band - 20).any() and (top_band > low_band - 20).any()  # some windows low-passed, not all
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(window, training=False)), window)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(np.zeros_like(window), training=True)), 0)
+
+
+def test_codec_augmented_training_saves_the_plain_network(prepared, tmp_path):
+    run.train(config(prepared, tmp_path, epochs=1, augment=True, codec_augment=True))
+    saved = keras.saving.load_model(tmp_path / "best.keras")
+    assert not any("augmentation" in layer.name or "colouring" in layer.name for layer in saved._flatten_layers())
+    trainer = run.with_augmentation(saved, config(prepared, tmp_path, augment=True, codec_augment=True))
+    assert any(layer.name == "audio_codec_colouring" for layer in trainer._flatten_layers())

@@ -11,6 +11,10 @@ padding of a short clip (a Keras layer). Noise in the padding taught the log-mel
 front end's batch norm a silence level that inference never sees (padding is
 exact zeros there): measured, the same weights scored 51% on training windows in
 training mode and 26% in inference mode.
+Audio, optionally (``TrainConfig.codec_augment``): a random colouring of the spectrum
+before the noise, as one recording chain or codec differs from another
+(scripts/codec_gap.py: the same utterance as an mp3 soundtrack and as 24 kb/s Opus differs
+by up to 6 dB per band above 3 kHz), then z-normalised again as inference does.
 """
 
 import math
@@ -20,11 +24,19 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
+from avmodel.constants import SAMPLE_RATE
+
 ROTATION_DEGREES = 10  # +-
 ZOOM = 0.1  # +-10 %
 SHIFT = 0.08  # +-8 % of the side
 BRIGHTNESS = 0.2  # +-20 % of the 0..255 range, added
 AUDIO_NOISE = 0.05  # noise std relative to the unit-variance waveform
+COLOUR_KNOTS_HZ = (0, 500, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000)  # gains drawn here, linear between
+COLOUR_DB = 6.0  # +- dB per knot
+LOWPASS_PROBABILITY = 0.3  # of a window also being low-passed ...
+LOWPASS_CUTOFF_HZ = (3400, 7000)  # ... at a cutoff drawn from this range (telephone band to wide band)
+LOWPASS_DB_PER_KHZ = 30.0  # attenuation above the cutoff
+SILENCE_VARIANCE = 1e-10  # a silent window stays zeros when normalised again
 
 
 def augment_face(face, rng):
@@ -99,6 +111,64 @@ class SignalNoise(keras.layers.Layer):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
 
 
-def audio_augmentation(seed):
-    """(batch, samples) -> the same plus light noise on the signal (training only)."""
-    return SignalNoise(AUDIO_NOISE, seed=seed, name="audio_augmentation")
+@keras.saving.register_keras_serializable(package="avmodel")
+class CodecColouring(keras.layers.Layer):
+    """(batch, samples) z-normalised 16 kHz windows -> the same, each with its spectrum coloured at random:
+    a gain of +-``max_db`` drawn at each of ``COLOUR_KNOTS_HZ`` (linear between them) and, with
+    probability ``lowpass_probability``, a roll-off above a cutoff drawn from ``LOWPASS_CUTOFF_HZ``.
+    Then z-normalised again over the signal, whose zero padding stays silent; identity outside training.
+    """
+
+    def __init__(self, max_db=COLOUR_DB, lowpass_probability=LOWPASS_PROBABILITY, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_db, self.lowpass_probability, self.seed = max_db, lowpass_probability, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.samples = int(input_shape[-1])
+        self.hz = np.fft.rfftfreq(self.samples, 1 / SAMPLE_RATE).astype(np.float32)  # (bins,)
+        knots = np.eye(len(COLOUR_KNOTS_HZ), dtype=np.float32)
+        self.spread = np.stack([np.interp(self.hz, COLOUR_KNOTS_HZ, row) for row in knots]).astype(np.float32)  # (knots, bins)
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        batch, hz, spread = ops.shape(inputs)[0], ops.convert_to_tensor(self.hz), ops.convert_to_tensor(self.spread)
+        gain_db = ops.matmul(self._uniform((batch, len(COLOUR_KNOTS_HZ)), -self.max_db, self.max_db), spread)
+        lowpassed = ops.cast(self._uniform((batch, 1), 0, 1) < self.lowpass_probability, inputs.dtype)
+        cutoff = self._uniform((batch, 1), *LOWPASS_CUTOFF_HZ)
+        gain_db -= lowpassed * LOWPASS_DB_PER_KHZ * ops.relu(hz[None] - cutoff) / 1000
+        gain = ops.power(10.0, gain_db / 20)  # (batch, bins) amplitude
+        real, imag = ops.rfft(inputs)
+        coloured = ops.irfft((real * gain, imag * gain), fft_length=self.samples)
+        return renormalised(coloured, ops.cast(ops.not_equal(inputs, 0), inputs.dtype))
+
+    def _uniform(self, shape, low, high):
+        return keras.random.uniform(shape, low, high, seed=self.seed_generator)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_db": self.max_db,
+                "lowpass_probability": self.lowpass_probability, "seed": self.seed}  # fmt: skip
+
+
+def renormalised(windows, signal):
+    """(batch, samples) windows, (batch, samples) 1 on the signal and 0 on the padding -> each window
+    zero-mean and unit-variance over its signal, zero on its padding (as ``audio.zscore`` makes them)."""
+    count = ops.maximum(ops.sum(signal, axis=-1, keepdims=True), 1)
+    mean = ops.sum(windows * signal, axis=-1, keepdims=True) / count
+    centred = (windows - mean) * signal
+    variance = ops.sum(ops.square(centred), axis=-1, keepdims=True) / count
+    return centred * ops.rsqrt(variance + SILENCE_VARIANCE) * ops.cast(variance > SILENCE_VARIANCE, windows.dtype)
+
+
+def audio_augmentation(seed, codec=False):
+    """(batch, samples) -> the same plus light noise on the signal (training only); with ``codec``,
+    coloured by ``CodecColouring`` first."""
+    noise = SignalNoise(AUDIO_NOISE, seed=seed, name="audio_augmentation")
+    if not codec:
+        return noise
+    return keras.Sequential([CodecColouring(seed=seed, name="audio_codec_colouring"), noise],
+                            name="audio_augmentation_codec")  # fmt: skip

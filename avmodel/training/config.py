@@ -22,6 +22,7 @@ class TrainConfig:
     plateau_patience: int = 3
     early_stopping_patience: int = 10  # epochs without a better val accuracy
     augment: bool = True  # faces: rotation, zoom, flip, brightness; audio: light noise
+    codec_augment: bool = False  # audio/fusion, with augment: each window's spectrum coloured at random (augment.CodecColouring)
     seed: int = SEED
     face_data: tuple = ()  # fusion: prepared face folders for label-matched pairs; () = each clip's own faces
     audio_model: str = ""  # fusion: trained AudioNet (.keras)

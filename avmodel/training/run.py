@@ -130,12 +130,13 @@ def with_augmentation(model, config):
     """The model behind training-only audio noise (the saved model has none)."""
     if not config.augment or config.task == "visual":
         return model
+    augmented = audio_augmentation(config.seed, codec=config.codec_augment)
     if config.task == "audio":
         inputs = keras.Input(model.input.shape[1:], name="audio")
-        return keras.Model(inputs, model(audio_augmentation(config.seed)(inputs)), name="audio_trainer")
+        return keras.Model(inputs, model(augmented(inputs)), name="audio_trainer")
     audio = keras.Input(model.input["audio"].shape[1:], name="audio")
     face = keras.Input(model.input["face"].shape[1:], name="face")
-    noisy = audio_augmentation(config.seed)(audio)
+    noisy = augmented(audio)
     return keras.Model({"audio": audio, "face": face}, model({"audio": noisy, "face": face}), name="fusion_trainer")
 
 
