@@ -44,6 +44,8 @@ def test_config_json_round_trip(prepared, tmp_path):
         config(prepared, tmp_path, fold=2)
     with pytest.raises(ValueError, match="needs init_model"):
         config(prepared, tmp_path, preset="")
+    with pytest.raises(ValueError, match="codec_augment"):
+        config(prepared, tmp_path, codec_augment=True)  # augment off: nothing would colour the windows
 
 
 def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):

@@ -128,7 +128,8 @@ class CodecColouring(keras.layers.Layer):
         self.samples = int(input_shape[-1])
         self.hz = np.fft.rfftfreq(self.samples, 1 / SAMPLE_RATE).astype(np.float32)  # (bins,)
         knots = np.eye(len(COLOUR_KNOTS_HZ), dtype=np.float32)
-        self.spread = np.stack([np.interp(self.hz, COLOUR_KNOTS_HZ, row) for row in knots]).astype(np.float32)  # (knots, bins)
+        spread = [np.interp(self.hz, COLOUR_KNOTS_HZ, row) for row in knots]  # each knot's share of each bin
+        self.spread = np.stack(spread).astype(np.float32)  # (knots, bins)
 
     def call(self, inputs, training=None):
         if not training:

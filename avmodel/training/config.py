@@ -52,6 +52,9 @@ class TrainConfig:
         if self.fold < -1 or (self.fold >= 0 and not self.split_manifest):
             raise ValueError(f"fold {self.fold} needs a subject_folds split_manifest (fold -1: none)")
 
+        if self.codec_augment and (self.task == "visual" or self.head_only or not self.augment):
+            raise ValueError("codec_augment colours the audio windows a network trains on: it needs an audio or "
+                             "end-to-end fusion task with augment on")  # fmt: skip
         if self.soft_labels and self.task != "visual":
             raise ValueError(f"soft_labels (FER+ votes) are for the visual task, not {self.task!r}")
         if not 0 < self.soft_label_weight <= 1:

@@ -127,7 +127,8 @@ def checked_warm_start(model, branch, config):
 
 
 def with_augmentation(model, config):
-    """The model behind training-only audio noise (the saved model has none)."""
+    """The model behind training-only audio noise, and codec colouring with ``config.codec_augment``
+    (the saved model has neither)."""
     if not config.augment or config.task == "visual":
         return model
     augmented = audio_augmentation(config.seed, codec=config.codec_augment)
