@@ -23,6 +23,7 @@ from avmodel.constants import SAMPLE_RATE, WINDOW_SAMPLES
 from avmodel.decode import ffmpeg_exe, read_audio
 from avmodel.metrics import evaluate_probabilities
 from avmodel.models import load_model
+from avmodel.reproduce import predict
 from avmodel.training import data
 
 # name: (file suffix, ffmpeg output options); the mp3 one is a 44.1 kHz soundtrack like CREMA-D's videos
@@ -33,7 +34,6 @@ CODECS = {
 }
 STREAM_PEAK = 0.5  # the stream is scaled to this peak before encoding (no clipping)
 ALIGN_SECONDS = 10  # the codec's delay is found by cross-correlating this much of the stream
-PREDICT_BATCH = 256
 
 
 def signal_lengths(windows):
@@ -71,10 +71,10 @@ def rows(network, folders):
     """(corpus, codec, clip accuracy before, after, share of unchanged window answers) per corpus and codec."""
     for folder in folders:
         test = data.audio_splits([folder])["test"]
-        before = network.probabilities(test.x, batch_size=PREDICT_BATCH)
+        before = predict(network, test.x)
         accuracy = evaluate_probabilities(before, test.y, test.clip)["clip"]["accuracy"]
         for codec, (suffix, options) in CODECS.items():
-            after = network.probabilities(round_trip(test.x, suffix, options), batch_size=PREDICT_BATCH)
+            after = predict(network, round_trip(test.x, suffix, options))
             decoded = evaluate_probabilities(after, test.y, test.clip)["clip"]["accuracy"]
             same = float(np.mean(before.argmax(1) == after.argmax(1)))
             yield Path(folder).name, codec, accuracy, decoded, same
