@@ -248,7 +248,7 @@ def training_summary(training):
         return "not recorded in model_info.json"
     lines = []
     for network, record in training.items():
-        runs = list(_run_chain(record))
+        runs = list(run_chain(record))
         epochs = sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in runs)
         timed = [run["seconds"] for run in runs if "seconds" in run]
         hours = f"{sum(timed) / 3600:.1f} h" if len(timed) == len(runs) else "time not recorded for every run"
@@ -258,7 +258,7 @@ def training_summary(training):
     return "\n".join(lines)
 
 
-def _run_chain(record):
+def run_chain(record):
     """A release's training record, then each run it started from (``started_from``), newest first."""
     while record:
         yield record

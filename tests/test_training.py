@@ -46,6 +46,10 @@ def test_config_json_round_trip(prepared, tmp_path):
         config(prepared, tmp_path, preset="")
     with pytest.raises(ValueError, match="codec_augment"):
         config(prepared, tmp_path, codec_augment=True)  # augment off: nothing would colour the windows
+    with pytest.raises(ValueError, match="speed_augment changes"):
+        config(prepared, tmp_path, task="visual", augment=True, speed_augment=0.1)
+    with pytest.raises(ValueError, match="relative change"):
+        config(prepared, tmp_path, augment=True, speed_augment=0.6)
 
 
 def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):
@@ -69,6 +73,9 @@ def test_warm_start_continues_from_a_finished_run(prepared, tmp_path):
     for before, after in zip(first.get_weights(), start.get_weights()):
         np.testing.assert_array_equal(before, after)
     run.train(continued)
+    seeds = [json.loads((tmp_path / side / "metrics.json").read_text())["training"]["seed"]
+             for side in ("first", "second")]  # fmt: skip
+    assert seeds == [continued.seed, continued.seed + 2]  # the warm start does not replay the first run's 2 epochs
     with pytest.raises(ValueError, match="not a 'paper' AudioNet"):  # config.json would misname the network
         run.build_model(config(prepared, tmp_path / "third", preset="paper", init_model=continued.init_model))
     with pytest.raises(ValueError, match="holds a AudioNet; visual needs a VisualNet"):
@@ -225,9 +232,33 @@ def test_codec_colouring_keeps_windows_normalised_and_padding_silent():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(np.zeros_like(window), training=True)), 0)
 
 
+def test_speed_perturbation_moves_pitch_and_keeps_windows_normalised():
+    """A window played at speed s: a tone of f Hz comes out at s x f within 1 +- max_change, the zero
+    padding grows or shrinks with it and stays silent, the signal is z-normalised; inference untouched."""
+    import numpy as np
+
+    from avmodel.constants import SAMPLE_RATE
+    from avmodel.training.augment import SpeedPerturbation
+
+    signal, tone = 20000, 1000.0
+    window = np.zeros((64, 32000), "float32")
+    window[:, :signal] = np.sqrt(2) * np.sin(2 * np.pi * tone * np.arange(signal) / SAMPLE_RATE + 0.3)  # no exact 0
+    played = keras.ops.convert_to_numpy(SpeedPerturbation(0.1, seed=0)(window, training=True))
+    heard = (played != 0).sum(1)  # signal length / speed
+    speed = signal / heard
+    assert np.all((speed > 0.9 - 1e-3) & (speed < 1.1 + 1e-3)) and np.ptp(speed) > 0.1
+    assert all(np.all(row[n:] == 0) for row, n in zip(played, heard))
+    peaks = [np.argmax(np.abs(np.fft.rfft(row[:n]))) * SAMPLE_RATE / n for row, n in zip(played, heard)]
+    np.testing.assert_allclose(peaks, tone * speed, rtol=0.01)
+    np.testing.assert_allclose([row[:n].std() for row, n in zip(played, heard)], 1, rtol=1e-3)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(SpeedPerturbation()(window, training=False)), window)
+
+
 def test_codec_augmented_training_saves_the_plain_network(prepared, tmp_path):
-    run.train(config(prepared, tmp_path, epochs=1, augment=True, codec_augment=True))
+    augmented = dict(augment=True, codec_augment=True, speed_augment=0.1)
+    run.train(config(prepared, tmp_path, epochs=1, **augmented))
     saved = keras.saving.load_model(tmp_path / "best.keras")
-    assert not any("augmentation" in layer.name or "colouring" in layer.name for layer in saved._flatten_layers())
-    trainer = run.with_augmentation(saved, config(prepared, tmp_path, augment=True, codec_augment=True))
-    assert any(layer.name == "audio_codec_colouring" for layer in trainer._flatten_layers())
+    names = ("augmentation", "colouring", "speed")
+    assert not any(name in layer.name for layer in saved._flatten_layers() for name in names)
+    trainer = run.with_augmentation(saved, config(prepared, tmp_path, **augmented), seed=1)
+    assert {"audio_codec_colouring", "audio_speed"} <= {layer.name for layer in trainer._flatten_layers()}

@@ -15,6 +15,9 @@ Audio, optionally (``TrainConfig.codec_augment``): a random colouring of the spe
 before the noise, as one recording chain or codec differs from another
 (scripts/codec_gap.py: the same utterance as an mp3 soundtrack and as 24 kb/s Opus differs
 by up to 6 dB per band above 3 kHz), then z-normalised again as inference does.
+Audio, optionally (``TrainConfig.speed_augment``): each window played faster or slower by a random
+factor, which moves pitch, formants and tempo together (Kaldi's speed perturbation, Ko et al. 2015):
+a new speaker's voice, as far as a network that has met 100 speakers can tell.
 """
 
 import math
@@ -36,6 +39,7 @@ COLOUR_DB = 6.0  # +- dB per knot
 LOWPASS_PROBABILITY = 0.3  # of a window also being low-passed ...
 LOWPASS_CUTOFF_HZ = (3400, 7000)  # ... at a cutoff drawn from this range (telephone band to wide band)
 LOWPASS_DB_PER_KHZ = 30.0  # attenuation above the cutoff
+SPEED = 0.1  # +-10 % playback speed (so pitch), the usual speed-perturbation range (0.9, 1.1)
 SILENCE_VARIANCE = 1e-10  # a silent window stays zeros when normalised again
 
 
@@ -155,6 +159,45 @@ class CodecColouring(keras.layers.Layer):
                 "lowpass_probability": self.lowpass_probability, "seed": self.seed}  # fmt: skip
 
 
+@keras.saving.register_keras_serializable(package="avmodel")
+class SpeedPerturbation(keras.layers.Layer):
+    """(batch, samples) z-normalised windows -> each played at a random speed in 1 +- ``max_change``: sample n
+    of the output is the input at n x speed, linearly interpolated. Faster windows end in zero padding;
+    slower ones leave their end unheard. Then z-normalised again over the signal (padding stays silent);
+    identity outside training."""
+
+    def __init__(self, max_change=SPEED, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_change, self.seed = max_change, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        if not training:
+            return inputs
+        samples = ops.shape(inputs)[-1]
+        speed = keras.random.uniform((ops.shape(inputs)[0], 1), 1 - self.max_change, 1 + self.max_change,
+                                     seed=self.seed_generator)  # fmt: skip
+        position = ops.arange(samples, dtype="float32")[None] * speed  # (batch, samples) source positions
+        left = ops.cast(ops.floor(position), "int32")
+        inside = ops.cast(left < samples - 1, inputs.dtype)  # past the end: padding
+        left = ops.minimum(left, samples - 2)
+        share = ops.cast(position - ops.cast(left, "float32"), inputs.dtype)  # of the right neighbour
+
+        def played(x):  # (batch, samples) -> the same read at ``position``
+            return (ops.take_along_axis(x, left, axis=1) * (1 - share)
+                    + ops.take_along_axis(x, left + 1, axis=1) * share) * inside  # fmt: skip
+
+        signal = ops.cast(ops.not_equal(inputs, 0), inputs.dtype)
+        heard = ops.cast(ops.greater(played(signal), 1 - 1e-6), inputs.dtype)  # both neighbours signal
+        return renormalised(played(inputs), heard)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_change": self.max_change, "seed": self.seed}
+
+
 def renormalised(windows, signal):
     """(batch, samples) windows, (batch, samples) 1 on the signal and 0 on the padding -> each window
     zero-mean and unit-variance over its signal, zero on its padding (as ``audio.zscore`` makes them)."""
@@ -165,11 +208,13 @@ def renormalised(windows, signal):
     return centred * ops.rsqrt(variance + SILENCE_VARIANCE) * ops.cast(variance > SILENCE_VARIANCE, windows.dtype)
 
 
-def audio_augmentation(seed, codec=False):
-    """(batch, samples) -> the same plus light noise on the signal (training only); with ``codec``,
-    coloured by ``CodecColouring`` first."""
+def audio_augmentation(seed, codec=False, speed=0.0):
+    """(batch, samples) -> the same plus light noise on the signal (training only); with ``speed``, played
+    first at a random speed within 1 +- speed (``SpeedPerturbation``); with ``codec``, then coloured by
+    ``CodecColouring``."""
     noise = SignalNoise(AUDIO_NOISE, seed=seed, name="audio_augmentation")
-    if not codec:
+    if not (codec or speed):
         return noise
-    return keras.Sequential([CodecColouring(seed=seed, name="audio_codec_colouring"), noise],
-                            name="audio_augmentation_codec")  # fmt: skip
+    steps = [SpeedPerturbation(speed, seed=seed, name="audio_speed")] if speed else []
+    steps += [CodecColouring(seed=seed, name="audio_codec_colouring")] if codec else []
+    return keras.Sequential([*steps, noise], name="audio_augmentation_chain")

@@ -23,6 +23,7 @@ class TrainConfig:
     early_stopping_patience: int = 10  # epochs without a better val accuracy
     augment: bool = True  # faces: rotation, zoom, flip, brightness; audio: light noise
     codec_augment: bool = False  # audio/fusion, with augment: each window's spectrum coloured at random (augment.CodecColouring)
+    speed_augment: float = 0.0  # audio/fusion, with augment: each window played at 1 +- up to this speed (augment.SpeedPerturbation); 0: off
     seed: int = SEED
     face_data: tuple = ()  # fusion: prepared face folders for label-matched pairs; () = each clip's own faces
     audio_model: str = ""  # fusion: trained AudioNet (.keras)
@@ -51,10 +52,13 @@ class TrainConfig:
             raise ValueError("preset \"\" (the network's own) needs init_model")
         if self.fold < -1 or (self.fold >= 0 and not self.split_manifest):
             raise ValueError(f"fold {self.fold} needs a subject_folds split_manifest (fold -1: none)")
-
-        if self.codec_augment and (self.task == "visual" or self.head_only or not self.augment):
-            raise ValueError("codec_augment colours the audio windows a network trains on: it needs an audio or "
-                             "end-to-end fusion task with augment on")  # fmt: skip
+        audio_trained = self.task != "visual" and not self.head_only and self.augment
+        for name in ("codec_augment", "speed_augment"):
+            if getattr(self, name) and not audio_trained:
+                raise ValueError(f"{name} changes the audio windows a network trains on: it needs an audio or "
+                                 "end-to-end fusion task with augment on")  # fmt: skip
+        if not 0 <= self.speed_augment < 0.5:
+            raise ValueError(f"speed_augment is a relative change in [0, 0.5), got {self.speed_augment}")
         if self.soft_labels and self.task != "visual":
             raise ValueError(f"soft_labels (FER+ votes) are for the visual task, not {self.task!r}")
         if not 0 < self.soft_label_weight <= 1:

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from avmodel.hub import INFO_FILE
+from avmodel.hub import INFO_FILE, run_chain
 
 STARTED_FROM = "started_from.json"  # in a run folder: the record of its init_model, frozen at the start
 
@@ -68,6 +68,14 @@ def write_started_from(config, out):
     earlier = None if frozen.is_file() else started_from(asdict(config))
     if earlier:
         frozen.write_text(json.dumps(earlier, indent=2))
+
+
+def epochs_behind(out):
+    """How many epochs trained the weights the run in ``out`` started from (0: a new network): every run
+    on the chain frozen in ``out``/STARTED_FROM, so a resumed run counts the same as at its start."""
+    frozen = Path(out) / STARTED_FROM
+    earlier = json.loads(frozen.read_text())["training"] if frozen.is_file() else None
+    return sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in run_chain(earlier))
 
 
 def _key(folder):
