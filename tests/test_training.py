@@ -102,6 +102,8 @@ def test_interrupted_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatc
     with open(tmp_path / "log.csv") as file:
         epochs = [row["epoch"] for row in csv.DictReader(file)]
     assert epochs == ["0", "1", "2"]  # epoch 0 is not trained twice
+    seed = json.loads((tmp_path / "metrics.json").read_text())["training"]["seed"]
+    assert seed == config(prepared, tmp_path).seed + 1  # epochs 1 and 2 do not replay epoch 0's stream
 
 
 def test_a_run_killed_mid_way_keeps_its_best_epoch_as_the_network(prepared, tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ from avmodel.training.augment import AugmentedBatches, audio_augmentation
 from avmodel.training.lineage import epochs_behind, write_started_from
 
 PREDICT_BATCH = 256
+BACKUP = "backup"  # in a run folder: BackupAndRestore's model, optimizer and epoch
 
 
 def train(config):
@@ -63,11 +64,18 @@ def train(config):
 
 
 def stream_seed(config, out):
-    """The seed of this run's shuffling, augmentation and dropout: ``config.seed`` plus the epochs behind its
-    warm start. A run continued from a network with the same ``--seed`` would otherwise replay the order and
-    the augmented faces of that network's first epochs (measured: 68% training accuracy on the replayed
-    epochs against 63% on fresh ones, runs/visual3g), so each warm start draws a stream of its own."""
-    return config.seed + epochs_behind(out)
+    """The seed of this run's shuffling, augmentation and dropout: ``config.seed`` plus every epoch trained
+    before this one starts (behind its warm start, and before an interruption it resumes from), so no two
+    stretches of a chain of runs share a stream. With one seed for all, a warm start replayed the order and
+    the augmented faces of the first epochs of the network it continued (measured: 68% training accuracy
+    on those replayed epochs against 63% on fresh ones, runs/visual3g), and a resumed run its own."""
+    return config.seed + epochs_behind(out) + resumed_epoch(out)
+
+
+def resumed_epoch(out):
+    """The epoch BackupAndRestore resumes ``out`` at (0: a fresh start), from its backup's metadata."""
+    metadata = Path(out) / BACKUP / "training_metadata.json"
+    return json.loads(metadata.read_text())["epoch"] if metadata.is_file() else 0
 
 
 def use_all_devices(batch_size):
@@ -171,7 +179,7 @@ def callbacks(config, out, validate=True, network=None):
     if network is not None:
         watch_val.append(SaveBest(network, out / "best.keras", best_logged(out)))
     return [
-        keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
+        keras.callbacks.BackupAndRestore(str(out / BACKUP)),  # resume after interruption
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),  # every epoch
         *(watch_val if validate else []),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
