@@ -30,7 +30,7 @@ demo: setup
 	GRADIO_ANALYTICS_ENABLED=False PATH=$(abspath $(VENV))/bin:$$PATH $(PY) demo/app.py --port $(PORT)
 
 test: setup-test
-	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q --durations=15
 
 test-all: setup-test
 	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m pytest -q -m "slow or not slow"
