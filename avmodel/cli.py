@@ -98,29 +98,32 @@ def prepare_command(args):
 
 def add_train(commands):
     """Every ``TrainConfig`` field is an option; the full configuration is saved as RUN/config.json."""
-    from avmodel.training.config import TASKS, TrainConfig  # a dataclass module: standard library only
+    from avmodel.training.config import TASKS, TrainConfig, field_comments  # standard library only
 
     parser = commands.add_parser("train", help="train a network on prepared folders (resume: run it again)",
                                  epilog=TRAIN_EXAMPLES, formatter_class=RAW)  # fmt: skip
     parser.add_argument("task", choices=TASKS)
+    comments = field_comments()
     for field in fields(TrainConfig):
         if field.name != "task":
-            add_config_option(parser, field)
+            add_config_option(parser, field, comments.get(field.name, ""))
     parser.set_defaults(run=train_command)
 
 
-def add_config_option(parser, field):
-    """One ``TrainConfig`` field -> ``--its-name`` of its type (a tuple takes several values)."""
+def add_config_option(parser, field, comment):
+    """One ``TrainConfig`` field -> ``--its-name`` of its type (a tuple takes several values), its
+    ``comment`` in config.py as the help."""
     option = "--" + field.name.replace("_", "-")
     required = field.default is MISSING
     default = None if required else field.default
+    text = {"help": comment.replace("%", "%%") + ("" if required else " (default: %(default)s)")}
     if field.type is bool:
-        parser.add_argument(option, action=argparse.BooleanOptionalAction, default=field.default)
+        parser.add_argument(option, action=argparse.BooleanOptionalAction, default=field.default, **text)
     elif field.type is tuple:
         kind = int if field.name == "frozen_blocks" else str
-        parser.add_argument(option, nargs="+", type=kind, required=required, default=default)
+        parser.add_argument(option, nargs="+", type=kind, required=required, default=default, **text)
     else:
-        parser.add_argument(option, type=field.type, required=required, default=default)
+        parser.add_argument(option, type=field.type, required=required, default=default, **text)
 
 
 def train_command(args):

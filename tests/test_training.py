@@ -52,6 +52,22 @@ def test_config_json_round_trip(prepared, tmp_path):
         config(prepared, tmp_path, augment=True, speed_augment=0.6)
 
 
+def test_every_training_option_is_explained_in_the_help(capsys):
+    """`avmodel train --help` gives each TrainConfig field's comment in config.py as its help."""
+    from dataclasses import fields
+
+    from avmodel.cli import main
+    from avmodel.training.config import field_comments
+
+    comments = field_comments()
+    assert set(comments) == {field.name for field in fields(TrainConfig)}  # a new field needs its comment
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--speed-augment SPEED_AUGMENT audio/fusion, with augment: each window played" in shown
+    assert "(default: 1234)" in shown
+
+
 def test_training_run_writes_model_log_and_metrics(prepared, tmp_path):
     metrics = run.train(config(prepared, tmp_path))
     assert (tmp_path / "best.keras").exists() and (tmp_path / "last.keras").exists()

@@ -1,6 +1,8 @@
 """The training configuration: one frozen dataclass, a comment per field, saved as JSON."""
 
+import inspect
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 
 from avmodel.constants import SEED
@@ -15,16 +17,16 @@ class TrainConfig:
     out: str  # run folder: config.json, log.csv, last.keras, best.keras, backup/
     preset: str = "paper"  # model configuration by name (the models' PRESETS); "" with init_model: that network's own
     epochs: int = 60  # upper bound; early stopping usually ends sooner
-    batch_size: int = 64
+    batch_size: int = 64  # samples per training step (with data_parallel: across all devices)
     learning_rate: float = 0.01  # paper: Adam starting at 0.01 ...
     min_learning_rate: float = 0.001  # ... reduced on plateau towards 0.001
     plateau_factor: float = 0.5  # learning rate x this after `plateau_patience` flat epochs
-    plateau_patience: int = 3
+    plateau_patience: int = 3  # epochs without a lower val loss before the learning rate is cut
     early_stopping_patience: int = 10  # epochs without a better val accuracy
     augment: bool = True  # faces: rotation, zoom, flip, brightness; audio: light noise
     codec_augment: bool = False  # audio/fusion, with augment: each window's spectrum coloured at random (augment.CodecColouring)
     speed_augment: float = 0.0  # audio/fusion, with augment: each window played at 1 +- up to this speed (augment.SpeedPerturbation); 0: off
-    seed: int = SEED
+    seed: int = SEED  # shuffling, augmentation, dropout; a run adds the epochs trained before it (run.stream_seed)
     face_data: tuple = ()  # fusion: prepared face folders for label-matched pairs; () = each clip's own faces
     audio_model: str = ""  # fusion: trained AudioNet (.keras)
     visual_model: str = ""  # fusion: trained VisualNet (.keras)
@@ -80,3 +82,10 @@ class TrainConfig:
         values = json.loads(text)
         tuples = {f.name for f in fields(cls) if f.type is tuple}
         return cls(**{k: tuple(v) if k in tuples else v for k, v in values.items()})
+
+
+def field_comments():
+    """{field name: the comment beside it in TrainConfig}: each option's help in ``avmodel train --help``."""
+    lines = inspect.getsource(TrainConfig).splitlines()
+    found = (re.match(r"\s+(\w+): \w+(?: = .*?)?  # (.*)$", line) for line in lines)
+    return {match[1]: match[2] for match in found if match}
