@@ -194,7 +194,7 @@ def test_manifest_training_on_real_voices_never_sees_a_test_speaker(real_voices,
     assert by_side["test"] and by_side["train"] and not by_side["train"] & (by_side["test"] | by_side["val"])
     fitted = []
     original = run.training_data
-    monkeypatch.setattr(run, "training_data", lambda train, c: fitted.append(train.clip) or original(train, c))
+    monkeypatch.setattr(run, "training_data", lambda train, *rest: fitted.append(train.clip) or original(train, *rest))
     metrics = run.train(config(real_voices, tmp_path, split_manifest=manifest, fold=fold))
     assert {speaker_of[clip] for clip in fitted[0]} == by_side["train"]
     test = run.load_splits(config(real_voices, tmp_path, split_manifest=manifest, fold=fold))["test"]
