@@ -141,6 +141,36 @@ def test_a_run_killed_mid_way_keeps_its_best_epoch_as_the_network(prepared, tmp_
     assert run.best_logged(tmp_path) == max(logged)  # a resumed run saves only a better epoch
 
 
+def test_a_resumed_run_keeps_a_better_epoch_of_its_earlier_stretch(prepared, tmp_path, monkeypatch):
+    """Early stopping restores the best epoch of the stretch it saw; the earlier stretch's best.keras,
+    better than any epoch after the resumption, is what the run keeps and is tested on."""
+    import numpy as np
+
+    from avmodel.models import load_model
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("killed")
+
+    original = run.callbacks
+    monkeypatch.setattr(run, "callbacks", lambda *args, **kwargs: original(*args, **kwargs) + [Interrupt()])
+    with pytest.raises(RuntimeError, match="killed"):
+        run.train(config(prepared, tmp_path, epochs=3))
+    monkeypatch.setattr(run, "callbacks", original)
+    log = tmp_path / "log.csv"
+    rows = list(csv.DictReader(log.open()))
+    rows[0]["val_accuracy"] = "1.01"  # no later epoch can beat it
+    with log.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    earlier = load_model(tmp_path / "best.keras").get_weights()
+    metrics = run.train(config(prepared, tmp_path, epochs=3))
+    for kept, before in zip(load_model(tmp_path / "best.keras").get_weights(), earlier):
+        np.testing.assert_array_equal(kept, before)
+    assert metrics["training"]["epochs_run"] == 2  # epochs 1 and 2 ran, and were not kept
+
+
 def test_a_manifest_without_validation_trains_its_fixed_epochs(prepared, tmp_path):
     """paper_80_20.csv has no "val" rows: no early stopping or plateau, every epoch runs, test is its 20%."""
     import numpy as np

@@ -53,7 +53,7 @@ def train(config):
         verbose=2,
     )  # fmt: skip
     seconds = time.monotonic() - started
-    model.save(out / "best.keras")  # early stopping restored the best weights (no validation side: the last)
+    model = kept_network(model, out / "best.keras", validated=validation is not None)
     metrics = split_metrics(model, splits["test"])
     metrics["training"] = {"epochs_run": len(history.history["loss"]), "seconds": round(seconds, 1),
                            "seconds_per_epoch": round(seconds / max(1, len(history.history["loss"])), 1),
@@ -61,6 +61,16 @@ def train(config):
                            "devices": len(keras.distribution.list_devices()) if config.data_parallel else 1}  # fmt: skip
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
+
+
+def kept_network(model, best, validated):
+    """The network a run keeps, saved as ``best``: with a validation side, SaveBest's best epoch over every
+    stretch of the run (early stopping restores only the best of the last stretch, which a resumed run's
+    earlier stretch may beat); without one, the last epoch's."""
+    if validated and best.is_file():
+        return load_model(best)
+    model.save(best)
+    return model
 
 
 def stream_seed(config, out):
