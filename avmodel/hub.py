@@ -249,13 +249,18 @@ def training_summary(training):
     lines = []
     for network, record in training.items():
         runs = list(run_chain(record))
-        epochs = sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in runs)
+        epochs = chain_epochs(record)
         timed = [run["seconds"] for run in runs if "seconds" in run]
         hours = f"{sum(timed) / 3600:.1f} h" if len(timed) == len(runs) else "time not recorded for every run"
         backends = ", ".join(sorted({run["backend"] for run in runs if run.get("backend")})) or "not recorded"
         lines.append(f"  - **{network}**: {epochs} epochs in {len(runs)} run{'s' * (len(runs) > 1)}, {hours}, "
                      f"on {backends}")  # fmt: skip
     return "\n".join(lines)
+
+
+def chain_epochs(record):
+    """Every epoch trained over a training record's chain of runs (None: 0), stopped runs too (``epochs_logged``)."""
+    return sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in run_chain(record))
 
 
 def run_chain(record):

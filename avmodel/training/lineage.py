@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from avmodel.hub import INFO_FILE, run_chain
+from avmodel.hub import INFO_FILE, chain_epochs
 
 STARTED_FROM = "started_from.json"  # in a run folder: the record of its init_model, frozen at the start
 
@@ -75,7 +75,7 @@ def epochs_behind(out):
     on the chain frozen in ``out``/STARTED_FROM, so a resumed run counts the same as at its start."""
     frozen = Path(out) / STARTED_FROM
     earlier = json.loads(frozen.read_text())["training"] if frozen.is_file() else None
-    return sum(run.get("epochs_logged", run.get("epochs_run", 0)) for run in run_chain(earlier))
+    return chain_epochs(earlier)
 
 
 def _key(folder):
